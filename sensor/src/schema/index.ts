@@ -15,7 +15,8 @@ export const enum ParamKind {
   Double, Other,
 }
 
-export type ParamFormat = 'DEC' | 'HEX' | 'OCT' | 'NA';
+/** Print format; '' where the table gives none. */
+export type ParamFormat = 'DEC' | 'HEX' | 'OCT' | '';
 
 export interface ParamInfo {
   readonly name: string;
@@ -60,7 +61,7 @@ const KIND_OF: Record<string, ParamKind> = {
 function parseParams(spec: string, id: number): ParamInfo[] {
   if (spec === '') return [];
   return spec.split(';').map((part) => {
-    const [name, type, fmt = 'NA'] = part.trim().split(':');
+    const [name, type, fmt = ''] = part.trim().split(':');
     const kind = KIND_OF[type];
     if (kind === undefined) throw new Error(`event table row ${id}: unknown param type ${type}`);
     return { name, type, fmt: fmt as ParamFormat, kind };
