@@ -37,7 +37,14 @@ export interface LiveStats {
   cpus: number;
 }
 
-const LIB_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..', 'native/build/libsensord.so');
+/** The repository (or installed package) root: the nearest parent holding native/ — same from sources and dist/. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'native')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+const LIB_PATH = path.join(packageRoot(), 'native', 'build', 'libsensord.so');
 
 /** Errors of the live source carry a stable code (HOUSE-STYLE 14). */
 export class LiveSourceError extends Error {
@@ -158,7 +165,7 @@ export class LiveSource {
       if (!s) throw new LiveSourceError('ESELECT', `the probe does not trace syscall ${JSON.stringify(name)}`);
       table[s.nr] = 1;
     }
-    if (loadNative().select(this.handle, table, table.length) !== 0) throw new LiveSourceError('ESELECT', 'setting the syscall selection failed');
+    if (loadNative().select(this.handle, table, table.length) < 0) throw new LiveSourceError('ESELECT', 'setting the syscall selection failed');
   }
 
   private allocBuffer(): BatchBuffer {

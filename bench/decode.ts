@@ -1,0 +1,83 @@
+// Decode throughput on a ≥1M-event capture recorded here by our probe, against sysdig 0.29.3 on the same
+// file in the same run. Two comparisons:
+//   decode:  our reader + EventView touching every parameter of every event, vs `sysdig -r F <no-match filter>`
+//            (sysdig parses every event and updates its state, prints nothing);
+//   print:   `sensord events -r F -p FMT` vs `sysdig -r F -p FMT`, both to /dev/null.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { spawn, execFileSync } from 'node:child_process';
+import { openScap } from '../sensor/src/source/scap-reader.js';
+import { EventView } from '../sensor/src/decode/event-view.js';
+import { REPO_ROOT, fmt, median, run } from './util.js';
+
+const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
+
+/** Records `count` events of a busy loopback/file/fork workload (bench/workload.c) with `sensord capture`. */
+export async function recordCapture(file: string, count = 1_100_000): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const workload = path.join(path.dirname(file), 'workload');
+  execFileSync('gcc', ['-O2', '-o', workload, path.join(REPO_ROOT, 'bench', 'workload.c')]);
+  const capture = spawn(process.execPath, [SENSORD, 'capture', '-w', file, '--count', String(count)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const done = new Promise<number>((resolve) => capture.on('close', (code) => resolve(code ?? -1)));
+  await new Promise((r) => setTimeout(r, 1500)); // probe load + /proc snapshot
+  let finished = false;
+  void done.then(() => { finished = true; });
+  while (!finished) await run(workload, ['50000']).catch(() => undefined);
+  if ((await done) !== 0) throw new Error('sensord capture failed');
+}
+
+export interface DecodeResult { events: number; oursDecodeS: number; sysdigDecodeS: number; oursPrintS: number; sysdigPrintS: number }
+
+async function timeIt(fn: () => Promise<unknown>, rounds: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    xs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(xs);
+}
+
+/** Reads the whole capture and touches every parameter of every event; returns the event count. */
+export async function decodeAll(file: string): Promise<number> {
+  const reader = await openScap(file);
+  const view = new EventView();
+  let events = 0;
+  let checksum = 0;
+  for (const item of reader) {
+    if (item.kind !== 'events') continue;
+    const b = item.batch;
+    for (let i = 0; i < b.count; i++) {
+      view.set(b.bytes, b.view, b.offsets[i], b.cpus[i], ++events);
+      const n = view.paramCount();
+      checksum += view.type + view.tid;
+      for (let p = 0; p < n; p++) checksum += view.paramLen(p);
+    }
+  }
+  if (checksum === -1) console.log('unreachable');
+  return events;
+}
+
+export async function decodeBench(file: string, rounds = 3): Promise<DecodeResult> {
+  let events = 0;
+  const oursDecodeS = await timeIt(async () => { events = await decodeAll(file); }, rounds);
+  const sysdigDecodeS = await timeIt(() => run('sysdig', ['-r', file, 'evt.type=nosuchevent'], { stdout: 'ignore' }), rounds);
+  const FMT = '%evt.num %evt.type %evt.dir %evt.rawres';
+  const oursPrintS = await timeIt(() => run(process.execPath, [SENSORD, 'events', '-r', file, '-p', FMT], { stdout: 'ignore' }), rounds);
+  const sysdigPrintS = await timeIt(() => run('sysdig', ['-r', file, '-p', FMT], { stdout: 'ignore' }), rounds);
+  return { events, oursDecodeS, sysdigDecodeS, oursPrintS, sysdigPrintS };
+}
+
+export function printDecode(r: DecodeResult, file: string): void {
+  const mb = statSync(file).size / 1e6;
+  const rate = (s: number) => `${fmt(r.events / s / 1e6, 2)} M ev/s`;
+  console.log(`decode: ${r.events} events, ${fmt(mb)} MB gzip capture (${file}), medians`);
+  console.log(`  parse+decode every param: sensord ${fmt(r.oursDecodeS, 3)} s (${rate(r.oursDecodeS)}) vs sysdig -r (no-match filter) ${fmt(r.sysdigDecodeS, 3)} s (${rate(r.sysdigDecodeS)})  → ${fmt(r.sysdigDecodeS / r.oursDecodeS, 2)}× (target ≥3×)`);
+  console.log(`  print '%evt.num %evt.type %evt.dir %evt.rawres': sensord events ${fmt(r.oursPrintS, 3)} s vs sysdig ${fmt(r.sysdigPrintS, 3)} s  → ${fmt(r.sysdigPrintS / r.oursPrintS, 2)}×`);
+}
+
+export async function ensureCapture(file: string): Promise<void> {
+  if (existsSync(file)) return;
+  console.log(`recording ${file} with sensord capture (bench/workload.c)…`);
+  await recordCapture(file);
+}
