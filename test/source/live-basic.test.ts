@@ -52,7 +52,7 @@ describe.skipIf(skip)('live probe: basic events', () => {
       expect(connect, 'connect exit').toBeDefined();
       expect(connect.params.res).toBe(0);
       const tuple = connect.raw.tuple;
-      expect(tuple.length).toBe(13);
+      expect(tuple.length, `tuple ${[...tuple]}`).toBe(13);
       expect(tuple[0]).toBe(2); // PPM_AF_INET
       const dv = new DataView(tuple.buffer, tuple.byteOffset);
       expect([...tuple.subarray(1, 5)]).toEqual([127, 0, 0, 1]);

@@ -1,6 +1,7 @@
 // Renders native/include/sensord_events.h — the probe's event ids, parameter counts and parameter
 // indexes — from the event table, so the C side never keeps a copy by hand. test/schema fails when stale.
 import { EVENTS, PROBED_SYSCALLS, currentExitEvent, probeEventIds, eventByCode } from './index.js';
+import { renderFlagDefines } from './flags.js';
 
 export const PROBE_HEADER_PATH = 'native/include/sensord_events.h';
 
@@ -21,6 +22,15 @@ export function renderProbeHeader(): string {
     e.params.forEach((p, i) => out.push(`#define ${e.code}_P_${cName(p.name)} ${i} /* ${p.type} */`));
   }
   out.push('');
+  out.push('/* Param layouts of the probe\'s events, for tools: X(event, index, "name", TYPE). */');
+  out.push('#define SENSORD_PARAM_TABLE(X) \\');
+  const rows: string[] = [];
+  for (const id of probeEventIds()) {
+    const e = EVENTS[id];
+    e.params.forEach((p, i) => rows.push(`  X(${e.code}, ${i}, "${p.name}", ${p.type})`));
+  }
+  out.push(rows.join(' \\\n'));
+  out.push('');
   out.push('/* Traced syscalls: X(name, x86_64 nr, exit event). */');
   out.push('#define SENSORD_SYSCALLS(X) \\');
   PROBED_SYSCALLS.forEach((s, i) => {
@@ -30,6 +40,8 @@ export function renderProbeHeader(): string {
   out.push('');
   for (const s of PROBED_SYSCALLS) out.push(`#define SENSORD_NR_${s.name} ${s.nr}`);
   out.push(`#define SENSORD_PROCEXIT_EVENT ${eventByCode('PPME_PROCEXIT_1_E').code}`);
+  out.push('', '/* PPM flag and enum values (sensor/src/schema/flags.ts, Falco\'s ppm_events_public.h). */');
+  out.push(...renderFlagDefines());
   out.push('', '#endif /* SENSORD_EVENTS_H */', '');
   return out.join('\n');
 }
