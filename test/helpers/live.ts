@@ -4,7 +4,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { EVENTS } from '../../sensor/src/schema/index.js';
+import { expect } from 'vitest';
+import { EVENTS, currentExitEvent } from '../../sensor/src/schema/index.js';
+import { FLAG_TABLES } from '../../sensor/src/schema/flags.js';
 import { EventView } from '../../sensor/src/decode/event-view.js';
 import { REPO_ROOT } from './shared.js';
 import type { LiveSource, LiveOptions } from '../../sensor/src/source/live.js';
@@ -130,6 +132,171 @@ export function runTraced(cmd: string, args: string[], opts: { input?: string } 
     child.stdout.on('data', (d) => { stdout += d; });
     child.on('error', reject);
     child.on('close', (code) => resolve({ pid: child.pid!, code: code ?? -1, stdout }));
+    child.stdin.on('error', () => {}); // EPIPE when the child exits without reading its input
     child.stdin.end(opts.input ?? '');
   });
 }
+
+// ---- the trigger program (native/build/trigger) -------------------------------------------------------
+
+export const TRIGGER = path.join(REPO_ROOT, 'native', 'build', 'trigger');
+/** The failed close(-4242) the trigger makes before its actions: events before it are the dynamic loader's. */
+export const TRIGGER_MARKER_FD = -4242;
+
+/** One run of the trigger: its stdout (`label key=value ...` lines) and the events of its process tree. */
+export interface TriggerRun {
+  pid: number;
+  code: number;
+  stdout: string;
+  /** Events of the tree after the trigger's marker, in timestamp order. */
+  events: DecodedEvent[];
+  /** key=value fields of the first line with this label (throws when missing). */
+  out(label: string): Record<string, string>;
+  /** One numeric field of a line. */
+  num(label: string, key: string): number;
+  /** Events with this name (exit events; procexit by name). */
+  of(name: string): DecodedEvent[];
+}
+
+export function parseTriggerLines(stdout: string): Map<string, Record<string, string>> {
+  const lines = new Map<string, Record<string, string>>();
+  for (const line of stdout.split('\n')) {
+    const [label, ...rest] = line.trim().split(/\s+/);
+    if (!label || lines.has(label)) continue;
+    const kv: Record<string, string> = {};
+    for (const item of rest) {
+      const eq = item.indexOf('=');
+      if (eq > 0) kv[item.slice(0, eq)] = item.slice(eq + 1);
+    }
+    lines.set(label, kv);
+  }
+  return lines;
+}
+
+/** Runs trigger actions once per distinct argument list (tests of one action share its run). */
+export class TriggerRunner {
+  private readonly runs = new Map<string, Promise<TriggerRun>>();
+  constructor(private readonly collector: LiveCollector) {}
+
+  run(...actions: string[]): Promise<TriggerRun> {
+    const key = actions.join(' ');
+    let r = this.runs.get(key);
+    if (!r) {
+      r = this.start(actions);
+      this.runs.set(key, r);
+    }
+    return r;
+  }
+
+  private async start(actions: string[]): Promise<TriggerRun> {
+    const { pid, code, stdout } = await runTraced(TRIGGER, actions);
+    const all = await this.collector.waitFor(pid, (evs) => evs.some((e) => e.name === 'procexit' && e.tid === pid));
+    const sorted = [...all].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    const marker = sorted.find((e) => e.tid === pid && e.name === 'close' && e.params.fd === TRIGGER_MARKER_FD);
+    const events = marker ? sorted.filter((e) => e.ts > marker.ts) : sorted;
+    const lines = parseTriggerLines(stdout);
+    const out = (label: string) => {
+      const kv = lines.get(label);
+      if (!kv) throw new Error(`trigger ${actions.join(' ')} printed no line '${label}':\n${stdout}`);
+      return kv;
+    };
+    return {
+      pid, code, stdout, events, out,
+      num: (label, key) => {
+        const v = out(label)[key];
+        if (v === undefined) throw new Error(`trigger line '${label}' has no ${key}`);
+        return Number(v);
+      },
+      of: (name) => events.filter((e) => e.name === name && (e.dir === '<' || name === 'procexit')),
+    };
+  }
+}
+
+// ---- SOCKTUPLE / SOCKADDR params (falco-format.md: u8 family, addrs network order, ports host order) ----
+
+export const PPM_AF_UNIX = 1;
+export const PPM_AF_INET = 2;
+export const PPM_AF_INET6 = 10;
+
+function ipString(b: Uint8Array): string {
+  if (b.length === 4) return [...b].join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i] << 8) | b[i + 1]).toString(16));
+  return groups.join(':');
+}
+/** ::1 as ipString prints it. */
+export const IP6_LOOPBACK = '0:0:0:0:0:0:0:1';
+
+export type ParsedTuple =
+  | { family: 2 | 10; src: string; sport: number; dst: string; dport: number }
+  | { family: 1; src: bigint; dst: bigint; path: string }
+  | { family: number; raw: Uint8Array };
+
+export function parseTuple(raw: Uint8Array): ParsedTuple | null {
+  if (raw.length === 0) return null;
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const family = raw[0];
+  if ((family === PPM_AF_INET && raw.length === 13) || (family === PPM_AF_INET6 && raw.length === 37)) {
+    const n = family === PPM_AF_INET ? 4 : 16;
+    return {
+      family, src: ipString(raw.subarray(1, 1 + n)), sport: dv.getUint16(1 + n, true),
+      dst: ipString(raw.subarray(3 + n, 3 + 2 * n)), dport: dv.getUint16(3 + 2 * n, true),
+    };
+  }
+  if (family === PPM_AF_UNIX && raw.length >= 17) {
+    const rest = raw.subarray(17);
+    const nul = rest.indexOf(0);
+    return { family, src: dv.getBigUint64(1, true), dst: dv.getBigUint64(9, true), path: Buffer.from(rest.subarray(0, nul < 0 ? rest.length : nul)).toString() };
+  }
+  return { family, raw };
+}
+
+export type ParsedSockaddr = { family: 2 | 10; addr: string; port: number } | { family: 1; path: string } | { family: number; raw: Uint8Array };
+
+export function parseSockaddr(raw: Uint8Array): ParsedSockaddr | null {
+  if (raw.length === 0) return null;
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const family = raw[0];
+  if ((family === PPM_AF_INET && raw.length === 7) || (family === PPM_AF_INET6 && raw.length === 19)) {
+    const n = family === PPM_AF_INET ? 4 : 16;
+    return { family, addr: ipString(raw.subarray(1, 1 + n)), port: dv.getUint16(1 + n, true) };
+  }
+  if (family === PPM_AF_UNIX) {
+    const rest = raw.subarray(1);
+    const nul = rest.indexOf(0);
+    return { family, path: Buffer.from(rest.subarray(0, nul < 0 ? rest.length : nul)).toString() };
+  }
+  return { family, raw };
+}
+
+/** A PT_DYN param: u8 index + u64 (index 0) or u8 (index 1). */
+export function parseDyn(raw: Uint8Array): { idx: number; value: bigint } {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (raw[0] === 0 && raw.length === 9) return { idx: 0, value: dv.getBigUint64(1, true) };
+  if (raw[0] === 1 && raw.length === 2) return { idx: 1, value: BigInt(raw[1]) };
+  throw new Error(`unexpected DYN param ${[...raw]}`);
+}
+
+// ---- assertions shared by the live syscall tests ---------------------------------------------------
+
+/** Sum of PPM flag values by printed name in one of Falco's flag tables. */
+export function ppm(table: string, ...names: string[]): number {
+  return names.reduce((acc, n) => {
+    const row = FLAG_TABLES[table].find(([name]) => name === n);
+    if (!row) throw new Error(`no ${n} in ${table}`);
+    return acc + row[1];
+  }, 0);
+}
+
+/** Exactly one exit event of `name` matching `pred`, with the event table's id and param count. */
+export function single(r: TriggerRun, name: string, pred: (e: DecodedEvent) => boolean = () => true): DecodedEvent {
+  const all = r.of(name);
+  const hits = all.filter(pred);
+  const show = all.map((e) => JSON.stringify(e.params, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)));
+  expect(hits.length, `one matching ${name} exit event of pid ${r.pid}; all ${name} events:\n${show.join('\n')}`).toBe(1);
+  const info = currentExitEvent(name)!;
+  expect(hits[0].type, `${name} event id`).toBe(info.id);
+  expect(hits[0].nparams, `${name} nparams`).toBe(info.params.length);
+  return hits[0];
+}
+

@@ -1,0 +1,170 @@
+// `sensord events [-r FILE] [-p FMT] [-n N] [-D]`: prints events the way sysdig 0.29.3 does, from a .scap
+// capture or live from the probe. State (threads, fds) is updated before each event is formatted, as libsinsp
+// does; internal events (procinfo, container, ...) are hidden unless -D but still numbered.
+import { EVENTS } from '../../schema/index.js';
+import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
+import { EventView } from '../../decode/event-view.js';
+import { DEFAULT_FORMAT, Formatter, FormatError, type CompiledFormat } from '../../decode/format.js';
+import { SystemState } from '../../state/index.js';
+import { openScap, ScapError, type ScapBatch } from '../../source/scap-reader.js';
+
+export interface EventsOptions { read?: string; print?: string; count?: number; debug?: boolean }
+
+/** Events libsinsp consumes (user/group tables) and never hands to sysdig: not printed, not numbered. */
+const CONSUMED = new Set(['useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
+const CONSUMED_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (CONSUMED.has(e.name) ? 1 : 0));
+const CONTAINER_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'container' ? 1 : 0));
+const INTERNAL_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.internal ? 1 : 0));
+
+/** Collects output lines into large chunks; one write per chunk, waiting for drain (back-pressure). */
+export class BufferedWriter {
+  private buf = '';
+  /** The reader went away (EPIPE, e.g. `| head`) or the stream failed: stop quietly. */
+  broken = false;
+  /** A write error other than EPIPE, reported by the command. */
+  error: Error | undefined;
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly chunk = 1 << 16) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      this.broken = true;
+      if (e.code !== 'EPIPE') this.error = e;
+    });
+  }
+  write(s: string): Promise<void> | undefined {
+    this.buf += s;
+    return this.buf.length >= this.chunk ? this.flush() : undefined;
+  }
+  flush(): Promise<void> | undefined {
+    if (this.buf === '' || this.broken) { this.buf = ''; return undefined; }
+    const data = this.buf;
+    this.buf = '';
+    if (this.stream.write(data)) return undefined;
+    return new Promise((resolve) => {
+      const done = () => { this.stream.off('drain', done); this.stream.off('error', done); resolve(); };
+      this.stream.once('drain', done);
+      this.stream.once('error', done);
+    });
+  }
+}
+
+/** The event loop shared by file and live mode; returns false once the -n limit is reached or output broke. */
+export class EventPrinter {
+  readonly state = new SystemState();
+  readonly formatter: Formatter;
+  readonly format: CompiledFormat;
+  private readonly view = new EventView();
+  num = 0;
+  printed = 0;
+  private sawEvent = false;
+
+  constructor(private readonly out: BufferedWriter, format: string, private readonly debug: boolean, private readonly limit: number) {
+    this.formatter = new Formatter(this.state);
+    this.format = this.formatter.compile(format);
+  }
+
+  loadMetadata(md: CaptureMetadata): void {
+    this.state.loadMetadata(md);
+    this.formatter.params.loadMetadata(md);
+  }
+
+  async batch(batch: EventBatch): Promise<boolean> {
+    const flags = (batch as Partial<ScapBatch>).flags;
+    const view = this.view;
+    for (let k = 0; k < batch.count; k++) {
+      const base = batch.offsets[k];
+      const type = batch.view.getUint16(base + 20, true);
+      if (type >= CONSUMED_IDS.length || CONSUMED_IDS[type] === 1) continue;
+      view.set(batch.bytes, batch.view, base, batch.cpus[k], ++this.num, flags ? flags[k] : 0);
+      this.state.process(view);
+      // Container events written at the head of a capture (the container table dump) are consumed by
+      // libsinsp: numbered, never shown. Later ones are shown like any event.
+      if (CONTAINER_IDS[type] === 1) { if (!this.sawEvent) continue; } else this.sawEvent = true;
+      if (!this.debug && INTERNAL_IDS[type] === 1) continue;
+      const line = this.format.render(view);
+      if (line === null) continue;
+      const p = this.out.write(line + '\n');
+      if (p) await p;
+      if (this.out.broken) return false;
+      if (++this.printed >= this.limit) return false;
+    }
+    return true;
+  }
+}
+
+export async function runEvents(opts: EventsOptions): Promise<number> {
+  const out = new BufferedWriter(process.stdout);
+  let printer: EventPrinter;
+  try {
+    printer = new EventPrinter(out, opts.print ?? DEFAULT_FORMAT, opts.debug === true, opts.count ?? Infinity);
+  } catch (e) {
+    if (e instanceof FormatError) { process.stderr.write(`sensord events: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  let rc: number;
+  try {
+    rc = opts.read !== undefined ? await readCapture(opts.read, printer) : await readLive(printer);
+  } finally {
+    await out.flush();
+  }
+  if (out.error) {
+    process.stderr.write(`sensord events: cannot write output: ${out.error.message}\n`);
+    return 1;
+  }
+  return rc;
+}
+
+async function readCapture(path: string, printer: EventPrinter): Promise<number> {
+  try {
+    const reader = await openScap(path);
+    for (const item of reader) {
+      if (item.kind === 'section') { printer.loadMetadata(item.metadata); continue; }
+      if (!(await printer.batch(item.batch))) break;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ScapError) {
+      process.stderr.write(`sensord events: ${path}: ${e.message} [${e.code}]\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function readLive(printer: EventPrinter): Promise<number> {
+  let live: typeof import('../../source/live.js');
+  try {
+    live = await import('../../source/live.js');
+  } catch (e) {
+    process.stderr.write(`sensord events: live capture is not available (${(e as Error).message}); use -r FILE\n`);
+    return 2;
+  }
+  const snapshot = await loadProcSnapshot();
+  const source = live.openLiveSource();
+  if (snapshot) printer.loadMetadata(snapshot);
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop) {
+      const batch = await source.next();
+      if (!batch) break;
+      if (batch.count === 0) continue;
+      if (!(await printer.batch(batch))) break;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await source.close();
+  }
+}
+
+/** Threads and fds of the running system, when the /proc snapshot module is available. */
+async function loadProcSnapshot(): Promise<CaptureMetadata | undefined> {
+  try {
+    const mod = (await import('../../source/proc-snapshot.js' as string)) as { readProcSnapshot?: (o: object) => Promise<CaptureMetadata> };
+    return await mod.readProcSnapshot?.({ includeEnv: false });
+  } catch {
+    return undefined;
+  }
+}

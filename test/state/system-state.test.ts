@@ -1,0 +1,103 @@
+// State lifecycles: fds and threads appear, change and disappear the way libsinsp tracks them.
+import { describe, expect, it } from 'vitest';
+import { buildEvent, batchOf, ipv4Tuple, type ParamValue } from '../helpers/event-builder.js';
+import { EventView } from '../../sensor/src/decode/event-view.js';
+import { FdTable, SocketRole, SystemState, ThreadTable, concatenatePaths, newFdInfo, newEnterState } from '../../sensor/src/state/index.js';
+import { ScapFdType } from '../../sensor/src/schema/capture-types.js';
+
+function harness() {
+  const state = new SystemState({ maxThreads: 1000, maxFdsPerProcess: 100 });
+  const view = new EventView();
+  const apply = (code: string, params: Record<string, ParamValue>, tid = 100, nparams?: number) => {
+    const b = batchOf([buildEvent(code, params, { tid }, nparams)]);
+    view.set(b.bytes, b.view, b.offsets[0], 0, 1);
+    state.process(view);
+  };
+  return { state, apply };
+}
+
+describe('SystemState', () => {
+  it('an unknown tid gets a nameless placeholder thread; execve names it', () => {
+    const { state, apply } = harness();
+    apply('PPME_SYSCALL_OPEN_X', { fd: 3, name: '/etc/hosts', flags: 1, mode: 0 }, 100, 4);
+    expect(state.thread(100)?.comm).toBe('');
+    expect(state.fd(100, 3)?.name).toBe('/etc/hosts');
+    apply('PPME_SYSCALL_EXECVE_19_X', { res: 0, exe: '/bin/cat', args: ['x'], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'cat' }, 100, 14);
+    expect(state.thread(100)).toMatchObject({ comm: 'cat', exe: '/bin/cat', args: ['x'], ptid: 1 });
+  });
+
+  it('close removes the fd after the close event itself (deferred, as libsinsp)', () => {
+    const { state, apply } = harness();
+    apply('PPME_SYSCALL_OPEN_X', { fd: 3, name: '/a', flags: 1, mode: 0 }, 100, 4);
+    apply('PPME_SYSCALL_CLOSE_E', { fd: 3 });
+    apply('PPME_SYSCALL_CLOSE_X', { res: 0 }, 100, 1);
+    expect(state.fd(100, 3)?.name).toBe('/a'); // still printable for the close exit
+    apply('PPME_SYSCALL_READ_E', { fd: 3, size: 1 });
+    expect(state.fd(100, 3)).toBeUndefined();
+  });
+
+  it('a failed close keeps the fd', () => {
+    const { state, apply } = harness();
+    apply('PPME_SYSCALL_OPEN_X', { fd: 3, name: '/a', flags: 1, mode: 0 }, 100, 4);
+    apply('PPME_SYSCALL_CLOSE_X', { res: -9, fd: 3 });
+    apply('PPME_SYSCALL_READ_E', { fd: 3, size: 1 });
+    expect(state.fd(100, 3)).toBeDefined();
+  });
+
+  it('socket (enter params) + connect: type, name and client role', () => {
+    const { state, apply } = harness();
+    apply('PPME_SOCKET_SOCKET_E', { domain: 2, type: 1, proto: 0 });
+    apply('PPME_SOCKET_SOCKET_X', { fd: 4 }, 100, 1);
+    expect(state.fd(100, 4)).toMatchObject({ type: ScapFdType.Ipv4Sock, role: SocketRole.None, name: '' });
+    apply('PPME_SOCKET_CONNECT_E', { fd: 4, addr: null });
+    apply('PPME_SOCKET_CONNECT_X', { res: -115, tuple: ipv4Tuple('10.0.0.1', 5555, '10.0.0.2', 80) }, 100, 2);
+    expect(state.fd(100, 4)).toMatchObject({ name: '10.0.0.1:5555->10.0.0.2:80', role: SocketRole.Client });
+  });
+
+  it('clone: a thread shares the fd table, a process gets a copy; procexit evicts (deferred)', () => {
+    const { state, apply } = harness();
+    apply('PPME_SYSCALL_OPEN_X', { fd: 3, name: '/a', flags: 1, mode: 0 }, 100, 4);
+    apply('PPME_SYSCALL_EXECVE_19_X', { res: 0, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh' }, 100, 14);
+    const CLONE_THREAD = 1 << 13;
+    apply('PPME_SYSCALL_CLONE_20_X', { res: 101, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh', flags: CLONE_THREAD }, 100, 16);
+    apply('PPME_SYSCALL_CLONE_20_X', { res: 200, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh', flags: 0 }, 100, 16);
+    expect(state.thread(101)).toMatchObject({ pid: 100, ptid: 100, comm: 'sh' });
+    expect(state.thread(200)).toMatchObject({ pid: 200, ptid: 100 });
+    expect(state.thread(101)!.fds).toBe(state.thread(100)!.fds);
+    expect(state.thread(200)!.fds).not.toBe(state.thread(100)!.fds);
+    expect(state.fd(200, 3)?.name).toBe('/a');
+    apply('PPME_PROCEXIT_1_E', { status: 0 }, 200);
+    expect(state.thread(200)).toBeDefined();
+    apply('PPME_SYSCALL_READ_E', { fd: 3, size: 1 }, 100);
+    expect(state.thread(200)).toBeUndefined();
+  });
+
+  it('chdir changes the cwd used for relative paths', () => {
+    const { state, apply } = harness();
+    apply('PPME_SYSCALL_EXECVE_19_X', { res: 0, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh' }, 100, 14);
+    apply('PPME_SYSCALL_CHDIR_X', { res: 0, path: '/var/../tmp' });
+    apply('PPME_SYSCALL_OPEN_X', { fd: 5, name: './f', flags: 1, mode: 0 }, 100, 4);
+    expect(state.fd(100, 5)?.name).toBe('/tmp/f');
+  });
+
+  it('tables are bounded: oldest entries go first', () => {
+    const fds = new FdTable(3);
+    for (let i = 0; i < 5; i++) fds.set(i, newFdInfo(ScapFdType.File, `/f${i}`));
+    expect(fds.size).toBe(3);
+    expect(fds.get(0)).toBeUndefined();
+    expect(fds.get(4)?.name).toBe('/f4');
+    const threads = new ThreadTable(2);
+    for (let t = 1; t <= 3; t++) {
+      threads.add({ tid: t, pid: t, ptid: 0, comm: '', exe: '', exepath: '', args: [], cwd: '', uid: 0, gid: 0, vtid: -1, vpid: -1, inPidNs: false, fds: new FdTable(), enter: newEnterState() });
+    }
+    expect(threads.size).toBe(2);
+    expect(threads.evicted).toBe(1);
+    expect(threads.get(1)).toBeUndefined();
+  });
+
+  it('concatenatePaths normalises like libsinsp', () => {
+    expect(concatenatePaths('/home/u', 'a/../b/./c')).toBe('/home/u/b/c');
+    expect(concatenatePaths('/x', '/etc//passwd')).toBe('/etc/passwd');
+    expect(concatenatePaths('/', '.')).toBe('/');
+  });
+});
