@@ -29,8 +29,14 @@ export async function recordCapture(file: string, count = 1_100_000): Promise<vo
 
 export interface DecodeResult {
   events: number;
-  oursDecodeS: number; sysdigDecodeS: number;
-  oursPlainS: number; sysdigPlainS: number;
+  /** sensord: reader + every parameter of every event (gzip, plain copy). */
+  oursDecodeS: number; oursPlainS: number;
+  /** sysdig -r F with its default output to /dev/null (gzip, plain). */
+  sysdigDefaultS: number; sysdigDefaultPlainS: number;
+  /** sysdig -r F 'evt.num=0': reads, parses and tracks state, prints nothing (gzip, plain). */
+  sysdigQuietS: number; sysdigQuietPlainS: number;
+  /** Both CLIs printing the same lines to /dev/null: default format, and a short -p format. */
+  oursEventsS: number; sysdigEventsS: number;
   oursPrintS: number; sysdigPrintS: number;
 }
 
@@ -73,28 +79,38 @@ function plainCopy(file: string): string {
 
 export async function decodeBench(file: string, rounds = 5): Promise<DecodeResult> {
   let events = 0;
-  const sysdigNoOutput = (f: string) => () => run('sysdig', ['-r', f, 'evt.num=0'], { stdout: 'ignore' });
-  const oursDecodeS = await timeIt(async () => { events = await decodeAll(file); }, rounds);
-  const sysdigDecodeS = await timeIt(sysdigNoOutput(file), rounds);
+  const sysdig = (args: string[]) => () => run('sysdig', args, { stdout: 'ignore' });
+  const sensord = (args: string[]) => () => run(process.execPath, [SENSORD, ...args], { stdout: 'ignore' });
   const plain = plainCopy(file);
-  const oursPlainS = await timeIt(() => decodeAll(plain), rounds);
-  const sysdigPlainS = await timeIt(sysdigNoOutput(plain), rounds);
   const FMT = '%evt.num %evt.type %evt.dir %evt.rawres';
-  const oursPrintS = await timeIt(() => run(process.execPath, [SENSORD, 'events', '-r', file, '-p', FMT], { stdout: 'ignore' }), rounds);
-  const sysdigPrintS = await timeIt(() => run('sysdig', ['-r', file, '-p', FMT], { stdout: 'ignore' }), rounds);
-  return { events, oursDecodeS, sysdigDecodeS, oursPlainS, sysdigPlainS, oursPrintS, sysdigPrintS };
+  return {
+    oursDecodeS: await timeIt(async () => { events = await decodeAll(file); }, rounds),
+    oursPlainS: await timeIt(() => decodeAll(plain), rounds),
+    sysdigDefaultS: await timeIt(sysdig(['-r', file]), rounds),
+    sysdigDefaultPlainS: await timeIt(sysdig(['-r', plain]), rounds),
+    sysdigQuietS: await timeIt(sysdig(['-r', file, 'evt.num=0']), rounds),
+    sysdigQuietPlainS: await timeIt(sysdig(['-r', plain, 'evt.num=0']), rounds),
+    oursEventsS: await timeIt(sensord(['events', '-r', file]), rounds),
+    sysdigEventsS: await timeIt(sysdig(['-r', file]), rounds),
+    oursPrintS: await timeIt(sensord(['events', '-r', file, '-p', FMT]), rounds),
+    sysdigPrintS: await timeIt(sysdig(['-r', file, '-p', FMT]), rounds),
+    events,
+  };
 }
 
 export function printDecode(r: DecodeResult, file: string): void {
   const mb = statSync(file).size / 1e6;
   const rate = (s: number) => `${fmt(r.events / s / 1e6, 2)} M ev/s`;
-  console.log(`decode: ${r.events} events, ${fmt(mb)} MB gzip capture (${file}), medians`);
-  const line = (what: string, ours: number, theirs: number) =>
-    console.log(`  ${what}: sensord ${fmt(ours, 3)} s (${rate(ours)}) vs sysdig ${fmt(theirs, 3)} s (${rate(theirs)})  → ${fmt(theirs / ours, 2)}× (target ≥3×)`);
-  console.log(`  (sensord: read every block and every parameter of every event; sysdig -r F 'evt.num=0': read, parse, track state, print nothing)`);
-  line('gzip capture ', r.oursDecodeS, r.sysdigDecodeS);
-  line('plain capture', r.oursPlainS, r.sysdigPlainS);
-  console.log(`  print '%evt.num %evt.type %evt.dir %evt.rawres': sensord events ${fmt(r.oursPrintS, 3)} s vs sysdig ${fmt(r.sysdigPrintS, 3)} s  → ${fmt(r.sysdigPrintS / r.oursPrintS, 2)}×`);
+  const line = (what: string, ours: number, theirs: number, target = '') =>
+    console.log(`  ${what.padEnd(58)} sensord ${fmt(ours, 3)} s (${rate(ours)})  sysdig ${fmt(theirs, 3)} s  → ${fmt(theirs / ours, 2)}×${target}`);
+  console.log(`decode: ${r.events} events, ${fmt(mb)} MB gzip capture recorded by our probe (${file}); medians`);
+  console.log('  sensord decode = read every block and every parameter of every event');
+  line('decode vs `sysdig -r F` (default output → /dev/null), gzip', r.oursDecodeS, r.sysdigDefaultS, ' (target ≥3×)');
+  line('decode vs `sysdig -r F` (default output → /dev/null), plain', r.oursPlainS, r.sysdigDefaultPlainS, ' (target ≥3×)');
+  line("decode vs `sysdig -r F 'evt.num=0'` (no output), gzip", r.oursDecodeS, r.sysdigQuietS);
+  line("decode vs `sysdig -r F 'evt.num=0'` (no output), plain", r.oursPlainS, r.sysdigQuietPlainS);
+  line('`sensord events -r F` vs `sysdig -r F` (same lines)', r.oursEventsS, r.sysdigEventsS);
+  line("`events -p '%evt.num %evt.type %evt.dir %evt.rawres'`", r.oursPrintS, r.sysdigPrintS);
 }
 
 export async function ensureCapture(file: string): Promise<void> {

@@ -1,6 +1,6 @@
 // A reusable, allocation-free view over one ppm record inside a batch buffer (HOUSE-STYLE 7).
 // Header fields are read on demand; parameter offsets are computed once per record, lazily.
-import { EVENTS, type EventInfo } from '../schema/index.js';
+import { EVENTS, LARGE_PAYLOAD, PPM_EVENT_MAX, type EventInfo } from '../schema/index.js';
 
 export const PPM_HEADER_LEN = 26;
 const MAX_PARAMS = 64;
@@ -68,13 +68,13 @@ export class EventView {
   private ensureParams(): void {
     if (this.paramsReady) return;
     this.paramsReady = true;
-    const info = EVENTS[this.type];
+    const type = this.type;
     const n = Math.min(this.nparams, MAX_PARAMS);
-    const large = info !== undefined && info.largePayload;
+    const large = LARGE_PAYLOAD[type] === 1;
     const width = large ? 4 : 2;
     const end = this.base + this.len;
     let pos = this.base + PPM_HEADER_LEN + n * width;
-    if (info === undefined) this.decodeError = DecodeError.UnknownType;
+    if (type >= PPM_EVENT_MAX) this.decodeError = DecodeError.UnknownType;
     if (pos > end || end > this.bytes.length) {
       this.decodeError = DecodeError.BadLength;
       this.nparamsCache = 0;

@@ -81,6 +81,9 @@ export const EVENTS: readonly EventInfo[] = EVENT_ROWS.map(([id, code, name, dir
   };
 });
 
+/** 1 where the event's param lengths are u32 (EF_LARGE_PAYLOAD), by id: a typed table for hot loops. */
+export const LARGE_PAYLOAD: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.largePayload ? 1 : 0));
+
 const byCode = new Map(EVENTS.map((e) => [e.code, e]));
 
 export function eventByCode(code: string): EventInfo {

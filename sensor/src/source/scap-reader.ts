@@ -8,9 +8,9 @@
 // (22-byte header, no nparams) are normalised into a per-batch side buffer as libscap does. Corrupt or truncated
 // input ends the iteration with a ScapError naming the byte offset and block type; every event before the
 // problem is delivered first. The reader never loops without consuming bytes, so it cannot hang.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import zlib from 'node:zlib';
-import { EVENTS, PPM_EVENT_MAX } from '../schema/index.js';
+import { EVENTS, LARGE_PAYLOAD, PPM_EVENT_MAX } from '../schema/index.js';
 import type {
   CaptureMetadata, EventBatch, FdEntry, GroupEntry, InterfaceEntry, MachineInfo, ThreadEntry, UserEntry,
 } from '../schema/capture-types.js';
@@ -81,7 +81,7 @@ export async function openScap(input: string | Uint8Array, options: ScapReadOpti
   let raw: Uint8Array;
   if (typeof input === 'string') {
     try {
-      raw = await readFile(input);
+      raw = await readWhole(input);
     } catch (e) {
       throw new ScapError('EOPEN', `cannot read ${input}: ${(e as Error).message}`, 0);
     }
@@ -92,11 +92,29 @@ export async function openScap(input: string | Uint8Array, options: ScapReadOpti
   return new Reader(bytes, gzipError, options);
 }
 
+/** Reads a file with one pread of its whole size (fs.readFile's chunked reads leave the loop idle between chunks). */
+async function readWhole(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Gunzips when the gzip magic is present. A damaged stream yields what decompressed before the damage. */
 async function decompress(raw: Uint8Array): Promise<{ bytes: Uint8Array; gzipError?: ScapError }> {
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { bytes: raw };
   try {
-    return { bytes: zlib.gunzipSync(raw) };
+    return { bytes: zlib.gunzipSync(raw, { chunkSize: 1 << 20 }) };
   } catch (first) {
     const partial = await gunzipPartial(raw);
     return {
@@ -425,7 +443,7 @@ class Reader implements ScapReader {
   private validateV2Event(evt: number, len: number, evType: number, blockType: number): void {
     const dv = this.dv;
     const nparams = dv.getUint32(evt + 22, true);
-    const width = EVENTS[evType].largePayload ? 4 : 2;
+    const width = LARGE_PAYLOAD[evType] === 1 ? 4 : 2;
     if (nparams > MAX_PARAMS || V2_HEADER + nparams * width > len) {
       throw new ScapError('EBADEVENT', `event type ${evType} has an impossible nparams ${nparams}`, evt, blockType);
     }
