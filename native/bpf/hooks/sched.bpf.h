@@ -7,25 +7,20 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	struct task_struct *t = task__current();
 	if ((__s32)(bpf_get_current_pid_tgid() >> 32) == exclude_tgid)
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
-	bool is_execveat = BPF_CORE_READ(regs, orig_ax) == SENSORD_NR_execveat;
-	if (!selected[is_execveat ? SENSORD_NR_execveat : SENSORD_NR_execve])
+	/* Like Falco's modern probe, every successful exec — execve or execveat — is reported as an execve exit
+	 * event from here (failed calls come from sys_exit with their own event type). */
+	if (!selected[SENSORD_NR_execve] && !selected[SENSORD_NR_execveat])
 		return 0;
 	struct aux *a = aux__get();
 	if (!a)
 		return 0;
-	if (is_execveat)
-		record__begin(a, PPME_SYSCALL_EXECVEAT_X, PPME_SYSCALL_EXECVEAT_X_NPARAMS);
-	else
-		record__begin(a, PPME_SYSCALL_EXECVE_19_X, PPME_SYSCALL_EXECVE_19_X_NPARAMS);
+	record__begin(a, PPME_SYSCALL_EXECVE_19_X, PPME_SYSCALL_EXECVE_19_X_NPARAMS);
 	/* Parameters 1-15: res .. cgroups (args from the new image's memory, cwd walked from fs->pwd) */
 	store__process_head(a, t, 0, NULL, true);
 	/* Parameters 16-30: env .. gid */
 	store__exec_tail(a, t, NULL);
-	if (!is_execveat) {
-		/* Parameter 31: filename (FSPATH): the kernel's copy of the path given to execve */
-		store__kernel_str(a, BPF_CORE_READ(bprm, filename), MAX_PATH_LEN);
-	}
+	/* Parameter 31: filename (FSPATH): the kernel's copy of the path given to exec */
+	store__kernel_str(a, BPF_CORE_READ(bprm, filename), MAX_PATH_LEN);
 	record__submit(a);
 	return 0;
 }
