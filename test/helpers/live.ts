@@ -1,10 +1,10 @@
 // Live-probe test harness: attach the real probe, run a workload in child processes, and collect the
 // decoded events of those children only. Needs root and the native build; suites skip with a message
 // otherwise (and fail under CI=true, where both are present).
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { EVENTS, currentExitEvent, eventByCode } from '../../sensor/src/schema/index.js';
 import { FLAG_TABLES } from '../../sensor/src/schema/flags.js';
 import { EventView } from '../../sensor/src/decode/event-view.js';
@@ -300,3 +300,30 @@ export function single(r: TriggerRun, name: string, pred: (e: DecodedEvent) => b
   return hits[0];
 }
 
+
+/**
+ * For a describe() of trigger-driven tests: opens the probe and a collector before the suite, closes them and
+ * removes the trigger's scratch directories after it. Returns `run(action)`, which expects the trigger to succeed.
+ */
+export function useTriggerSuite(): (action: string) => Promise<TriggerRun> {
+  let source: LiveSource | undefined;
+  let collector: LiveCollector | undefined;
+  let trigger: TriggerRunner | undefined;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    source = await openProbe();
+    collector = new LiveCollector(source);
+    trigger = new TriggerRunner(collector);
+  });
+  afterAll(async () => {
+    await collector?.stop();
+    await source?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return async (action: string) => {
+    const r = await trigger!.run(action);
+    expect(r.code, r.stdout).toBe(0);
+    if (r.stdout.includes('dir path=')) dirs.push(r.out('dir').path);
+    return r;
+  };
+}

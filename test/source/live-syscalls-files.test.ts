@@ -1,10 +1,9 @@
 // Live probe, one test per file-related syscall: the trigger (native/build/trigger) performs the call, the test
 // checks the exit event's shape (event id, nparams from the table) and its params against what it knows
 // independently: the trigger's printed results, fs.statSync, and Falco's PPM flag values.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readlinkSync, rmSync, statSync } from 'node:fs';
-import { LiveCollector, TriggerRunner, openProbe, ppm, single, skipWithoutProbe } from '../helpers/live.js';
-import type { LiveSource } from '../../sensor/src/source/live.js';
+import { describe, expect, it } from 'vitest';
+import { readlinkSync, statSync } from 'node:fs';
+import { ppm, single, skipWithoutProbe, useTriggerSuite } from '../helpers/live.js';
 
 const skip = skipWithoutProbe('live syscall tests (files)');
 
@@ -12,26 +11,7 @@ const AT_FDCWD = -100;
 const ENOENT = 2, EBADF = 9, EEXIST = 17;
 
 describe.skipIf(skip)('live probe: file syscalls', () => {
-  let source: LiveSource;
-  let collector: LiveCollector;
-  let trigger: TriggerRunner;
-  const dirs: string[] = [];
-  beforeAll(async () => {
-    source = await openProbe();
-    collector = new LiveCollector(source);
-    trigger = new TriggerRunner(collector);
-  });
-  afterAll(async () => {
-    await collector?.stop();
-    await source?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const run = async (action: string) => {
-    const r = await trigger.run(action);
-    expect(r.code, r.stdout).toBe(0);
-    if (r.stdout.includes('dir path=')) dirs.push(r.out('dir').path);
-    return r;
-  };
+  const run = useTriggerSuite();
   const devIno = (p: string) => {
     const st = statSync(p, { bigint: true });
     return { dev: Number(st.dev), ino: st.ino };

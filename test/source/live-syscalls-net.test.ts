@@ -1,12 +1,10 @@
 // Live probe, one test per network syscall, over loopback only (127.0.0.1, ::1, unix sockets): tuples and
 // addresses are checked against the ports the trigger read back with getsockname().
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import {
-  IP6_LOOPBACK, LiveCollector, PPM_AF_INET, PPM_AF_INET6, PPM_AF_UNIX, TriggerRunner, openProbe, parseSockaddr, parseTuple, ppm,
-  single, skipWithoutProbe,
+  IP6_LOOPBACK, PPM_AF_INET, PPM_AF_INET6, PPM_AF_UNIX, parseSockaddr, parseTuple, ppm,
+  single, skipWithoutProbe, useTriggerSuite,
 } from '../helpers/live.js';
-import type { LiveSource } from '../../sensor/src/source/live.js';
 
 const skip = skipWithoutProbe('live syscall tests (net)');
 const LO4 = '127.0.0.1';
@@ -15,26 +13,7 @@ const EBADF = 9, ECONNREFUSED = 111;
 const text = (v: unknown) => Buffer.from(v as Uint8Array).toString('latin1');
 
 describe.skipIf(skip)('live probe: network syscalls', () => {
-  let source: LiveSource;
-  let collector: LiveCollector;
-  let trigger: TriggerRunner;
-  const dirs: string[] = [];
-  beforeAll(async () => {
-    source = await openProbe();
-    collector = new LiveCollector(source);
-    trigger = new TriggerRunner(collector);
-  });
-  afterAll(async () => {
-    await collector?.stop();
-    await source?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const run = async (action: string) => {
-    const r = await trigger.run(action);
-    expect(r.code, r.stdout).toBe(0);
-    if (r.stdout.includes('dir path=')) dirs.push(r.out('dir').path);
-    return r;
-  };
+  const run = useTriggerSuite();
 
   it('socket: fd, domain as PPM_AF_*, raw type, proto, SOCK_CLOEXEC as PPM O_CLOEXEC (inet, inet6, unix)', async () => {
     const r = await run('tcp4');

@@ -1,38 +1,18 @@
 // Live probe, one test per process/credential/namespace syscall and procexit. Pids, ids, capabilities and
 // results come from the trigger's output; paths and inodes from the file system.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { eventByCode } from '../../sensor/src/schema/index.js';
 import {
-  LiveCollector, TRIGGER, TriggerRunner, openProbe, parseDyn, ppm, single, skipWithoutProbe, type DecodedEvent, type TriggerRun,
+  TRIGGER, parseDyn, ppm, single, skipWithoutProbe, useTriggerSuite, type DecodedEvent, type TriggerRun,
 } from '../helpers/live.js';
-import type { LiveSource } from '../../sensor/src/source/live.js';
 
 const skip = skipWithoutProbe('live syscall tests (process)');
 const ENOENT = 2, ESRCH = 3, EPERM = 1, EBADF = 9, EINVAL = 22;
 const text = (v: unknown) => Buffer.from(v as Uint8Array).toString('latin1');
 
 describe.skipIf(skip)('live probe: process syscalls', () => {
-  let source: LiveSource;
-  let collector: LiveCollector;
-  let trigger: TriggerRunner;
-  const dirs: string[] = [];
-  beforeAll(async () => {
-    source = await openProbe();
-    collector = new LiveCollector(source);
-    trigger = new TriggerRunner(collector);
-  });
-  afterAll(async () => {
-    await collector?.stop();
-    await source?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const run = async (action: string) => {
-    const r = await trigger.run(action);
-    expect(r.code, r.stdout).toBe(0);
-    if (r.stdout.includes('dir path=')) dirs.push(r.out('dir').path);
-    return r;
-  };
+  const run = useTriggerSuite();
 
   /** The parent's and the child's exit event of one clone-family call. */
   function cloneEvents(r: TriggerRun, name: string, child: number): [DecodedEvent, DecodedEvent] {
