@@ -52,11 +52,11 @@ async function timeIt(fn: () => Promise<unknown>, rounds: number): Promise<numbe
 
 /** Reads the whole capture and touches every parameter of every event; returns the event count. */
 export async function decodeAll(file: string): Promise<number> {
-  const reader = await openScap(file);
+  const reader = await openScap(file, { streaming: true });
   const view = new EventView();
   let events = 0;
   let checksum = 0;
-  for (const item of reader) {
+  for await (const item of reader) {
     if (item.kind !== 'events') continue;
     const b = item.batch;
     for (let i = 0; i < b.count; i++) {

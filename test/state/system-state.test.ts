@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvent, batchOf, ipv4Tuple, type ParamValue } from '../helpers/event-builder.js';
 import { EventView } from '../../sensor/src/decode/event-view.js';
-import { FdTable, SocketRole, SystemState, ThreadTable, concatenatePaths, newFdInfo, newEnterState } from '../../sensor/src/state/index.js';
+import { FdTable, SocketRole, SystemState, ThreadTable, concatenatePaths, newFdInfo, newThreadInfo } from '../../sensor/src/state/index.js';
 import { ScapFdType } from '../../sensor/src/schema/capture-types.js';
 
 function harness() {
@@ -61,7 +61,8 @@ describe('SystemState', () => {
     const CLONE_THREAD = 1 << 13;
     apply('PPME_SYSCALL_CLONE_20_X', { res: 101, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh', flags: CLONE_THREAD }, 100, 16);
     apply('PPME_SYSCALL_CLONE_20_X', { res: 200, exe: 'sh', args: [], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'sh', flags: 0 }, 100, 16);
-    expect(state.thread(101)).toMatchObject({ pid: 100, ptid: 100, comm: 'sh' });
+    // libsinsp: a new thread's parent is the caller's parent; a new process's parent is the caller.
+    expect(state.thread(101)).toMatchObject({ pid: 100, ptid: 1, comm: 'sh' });
     expect(state.thread(200)).toMatchObject({ pid: 200, ptid: 100 });
     expect(state.thread(101)!.fds).toBe(state.thread(100)!.fds);
     expect(state.thread(200)!.fds).not.toBe(state.thread(100)!.fds);
@@ -88,7 +89,7 @@ describe('SystemState', () => {
     expect(fds.get(4)?.name).toBe('/f4');
     const threads = new ThreadTable(2);
     for (let t = 1; t <= 3; t++) {
-      threads.add({ tid: t, pid: t, ptid: 0, comm: '', exe: '', exepath: '', args: [], cwd: '', uid: 0, gid: 0, vtid: -1, vpid: -1, inPidNs: false, fds: new FdTable(), enter: newEnterState() });
+      threads.add(newThreadInfo(t, new FdTable()));
     }
     expect(threads.size).toBe(2);
     expect(threads.evicted).toBe(1);

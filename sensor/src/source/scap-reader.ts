@@ -8,7 +8,7 @@
 // (22-byte header, no nparams) are normalised into a per-batch side buffer as libscap does. Corrupt or truncated
 // input ends the iteration with a ScapError naming the byte offset and block type; every event before the
 // problem is delivered first. The reader never loops without consuming bytes, so it cannot hang.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { EVENTS, LARGE_PAYLOAD, PPM_EVENT_MAX } from '../schema/index.js';
 import type {
@@ -61,6 +61,11 @@ export type ScapItem = ScapSection | { kind: 'events'; batch: ScapBatch };
 export interface ScapReadOptions {
   /** Most records per batch (default 8192). */
   batchEvents?: number;
+  /**
+   * Return as soon as the first section's metadata is read, and read (and gunzip) the rest while the caller
+   * decodes: iterate with `for await`. Without it the whole capture is read before openScap resolves.
+   */
+  streaming?: boolean;
 }
 
 export interface ScapReader {
@@ -74,39 +79,143 @@ export interface ScapReader {
   readonly skippedUnknown: number;
   /** Sections then batches, in file order. Throws ScapError after delivering every event before a problem. */
   [Symbol.iterator](): Iterator<ScapItem>;
+  /** The same, waiting for input as it arrives (required for a streaming reader). */
+  [Symbol.asyncIterator](): AsyncIterator<ScapItem>;
 }
 
 /** Opens a capture from a path or from its bytes (gzip or plain). */
 export async function openScap(input: string | Uint8Array, options: ScapReadOptions = {}): Promise<ScapReader> {
-  let raw: Uint8Array;
+  let source: Input;
   if (typeof input === 'string') {
-    try {
-      raw = await readWhole(input);
-    } catch (e) {
-      throw new ScapError('EOPEN', `cannot read ${input}: ${(e as Error).message}`, 0);
-    }
+    source = await openFileInput(input);
   } else {
-    raw = input;
+    const { bytes, gzipError } = await decompress(input);
+    source = Input.complete(bytes, gzipError);
   }
-  const { bytes, gzipError } = await decompress(raw);
-  return new Reader(bytes, gzipError, options);
+  if (!options.streaming) await source.done();
+  return Reader.open(source, options);
 }
 
-/** Reads a file with one pread of its whole size (fs.readFile's chunked reads leave the loop idle between chunks). */
-async function readWhole(path: string): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const { bytesRead } = await fh.read(buf, off, size - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
+/**
+ * The reader's bytes: one buffer sized for the whole (decompressed) capture, filled progressively by a pump
+ * that runs on libuv's pool (file reads, zlib) while the parser works on what is already there.
+ */
+class Input {
+  filled = 0;
+  isComplete = false;
+  error: ScapError | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(public bytes: Uint8Array) {}
+
+  static complete(bytes: Uint8Array, error?: ScapError): Input {
+    const input = new Input(bytes);
+    input.filled = bytes.length;
+    input.isComplete = true;
+    input.error = error;
+    return input;
+  }
+
+  /** Appends a chunk (gzip output), growing the buffer when the size hint was short (multi-member gzip). */
+  append(chunk: Uint8Array): void {
+    if (this.filled + chunk.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.filled + chunk.length));
+      grown.set(this.bytes.subarray(0, this.filled));
+      this.bytes = grown;
     }
-    return buf.subarray(0, off);
-  } finally {
-    await fh.close();
+    this.bytes.set(chunk, this.filled);
+    this.advance(this.filled + chunk.length);
+  }
+
+  advance(filled: number): void {
+    this.filled = filled;
+    this.wake();
+  }
+
+  finish(error?: ScapError): void {
+    if (this.isComplete) return;
+    this.isComplete = true;
+    this.error ??= error;
+    this.bytes = this.bytes.subarray(0, this.filled);
+    this.wake();
+  }
+
+  /** Resolves when more bytes arrived or the input ended. */
+  more(): Promise<void> {
+    if (this.isComplete) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async done(): Promise<void> {
+    while (!this.isComplete) await this.more();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
+
+const READ_CHUNK = 4 << 20;
+
+/** Opens a capture file and starts pumping it (plain: 4 MiB reads; gzip: zlib stream) into an Input. */
+async function openFileInput(path: string): Promise<Input> {
+  let fh: FileHandle;
+  let size: number;
+  try {
+    fh = await open(path, 'r');
+    size = (await fh.stat()).size;
+  } catch (e) {
+    throw new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, 0);
+  }
+  const magic = Buffer.alloc(2);
+  if (size >= 2) await fh.read(magic, 0, 2, 0);
+  if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    let raw: Buffer;
+    try {
+      raw = Buffer.allocUnsafe(size);
+      await readFully(fh, raw, size);
+    } finally {
+      await fh.close();
+    }
+    // ISIZE (the last 4 bytes) is the uncompressed size mod 2^32 of the last member: a hint, grown past if short.
+    // A damaged trailer can claim anything: trust it only up to deflate's maximum ratio (1032:1) and 1 GiB.
+    const hint = size >= 18 ? Math.min(raw.readUInt32LE(size - 4), size * 1032, 1 << 30) : 0;
+    const input = new Input(Buffer.allocUnsafe(Math.max(hint, 1 << 20)));
+    const z = zlib.createGunzip({ chunkSize: 1 << 20 });
+    z.on('data', (c: Buffer) => input.append(c));
+    z.on('end', () => input.finish());
+    z.on('error', (e: Error) => input.finish(new ScapError('EGZIP', `gzip stream damaged (${e.message}); ${input.filled} bytes decompressed`, input.filled)));
+    z.end(raw);
+    return input;
+  }
+  const input = new Input(Buffer.allocUnsafe(size));
+  void (async () => {
+    try {
+      let off = 0;
+      while (off < size) {
+        const { bytesRead } = await fh.read(input.bytes, off, Math.min(READ_CHUNK, size - off), off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+        input.advance(off);
+      }
+      input.finish();
+    } catch (e) {
+      input.finish(new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, input.filled));
+    } finally {
+      await fh.close();
+    }
+  })();
+  return input;
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, size: number): Promise<void> {
+  let off = 0;
+  while (off < size) {
+    const { bytesRead } = await fh.read(buf, off, size - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
   }
 }
 
@@ -195,6 +304,11 @@ function emptyMetadata(): CaptureMetadata {
   return { threads: [], fds: new Map(), users: [], groups: [], interfaces: [] };
 }
 
+/** Errors that only mean "the bytes are not there yet" while a streaming input is still arriving. */
+function needsMore(e: unknown): boolean {
+  return e instanceof ScapError && (e.code === 'ETRUNCATED' || e.code === 'ENOEVENTS');
+}
+
 function isEventBlock(t: number): boolean {
   return t === BlockType.EV || t === BlockType.EV_INT || t === BlockType.EVF || t === BlockType.EV_V2 ||
     t === BlockType.EVF_V2 || t === BlockType.EV_V2_LARGE || t === BlockType.EVF_V2_LARGE;
@@ -260,50 +374,123 @@ class BatchBuilder {
   }
 }
 
+/** Yielded by the block walk when a streaming input has not delivered the next block yet. */
+const NEED_MORE = Symbol('need more input');
+
 class Reader implements ScapReader {
-  readonly metadata: CaptureMetadata;
-  readonly major: number;
-  readonly minor: number;
+  metadata!: CaptureMetadata;
+  major = 0;
+  minor = 0;
   skippedUnknown = 0;
-  private readonly dv: DataView;
-  private readonly first: ScapSection;
+  private bytes: Uint8Array;
+  private dv: DataView;
+  private first!: ScapSection;
   /** Offset of the first block after the first section's metadata. */
-  private readonly afterFirst: number;
+  private afterFirst = 0;
   private readonly batchEvents: number;
   private started = false;
 
-  constructor(private readonly bytes: Uint8Array, private readonly gzipError: ScapError | undefined, options: ScapReadOptions) {
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  private constructor(private readonly input: Input, options: ScapReadOptions) {
+    this.bytes = input.bytes;
+    this.dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.batchEvents = Math.max(1, options.batchEvents ?? DEFAULT_BATCH_EVENTS);
-    if (bytes.length === 0 && gzipError) throw gzipError;
-    const { section, next } = this.readSection(0, 0);
-    this.first = section;
-    this.afterFirst = next;
-    this.metadata = section.metadata;
-    this.major = section.major;
-    this.minor = section.minor;
   }
 
-  get byteLength(): number { return this.bytes.length; }
+  /** Reads the first section's metadata, waiting for a streaming input to deliver it. */
+  static async open(input: Input, options: ScapReadOptions): Promise<Reader> {
+    const r = new Reader(input, options);
+    for (;;) {
+      r.sync();
+      if (input.isComplete && input.filled === 0 && input.error) throw input.error;
+      try {
+        const { section, next } = r.readSection(0, 0);
+        r.first = section;
+        r.afterFirst = next;
+        r.metadata = section.metadata;
+        r.major = section.major;
+        r.minor = section.minor;
+        return r;
+      } catch (e) {
+        if (input.isComplete || !needsMore(e)) throw e;
+        await input.more();
+      }
+    }
+  }
+
+  get byteLength(): number { return this.input.filled; }
+
+  /** Picks up the input's current buffer (it may have grown) and returns the end of valid bytes. */
+  private sync(): number {
+    if (this.bytes !== this.input.bytes) {
+      this.bytes = this.input.bytes;
+      this.dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    }
+    return this.input.filled;
+  }
 
   [Symbol.iterator](): Iterator<ScapItem> {
+    if (!this.input.isComplete) throw new Error('a streaming ScapReader must be iterated with for await');
+    const it = this.start();
+    return {
+      next: () => {
+        const r = it.next();
+        return r.done || r.value !== NEED_MORE ? (r as IteratorResult<ScapItem>) : { done: true, value: undefined };
+      },
+    };
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ScapItem> {
+    const it = this.start();
+    for (;;) {
+      const r = it.next();
+      if (r.done) return;
+      if (r.value === NEED_MORE) await this.input.more();
+      else yield r.value;
+    }
+  }
+
+  private start(): Generator<ScapItem | typeof NEED_MORE> {
     if (this.started) throw new Error('a ScapReader can be iterated once');
     this.started = true;
     return this.items();
   }
 
-  private *items(): Generator<ScapItem> {
+  private *items(): Generator<ScapItem | typeof NEED_MORE> {
     yield this.first;
     const builder = new BatchBuilder(this.batchEvents);
     let section = 0;
     let pos = this.afterFirst;
-    const end = this.bytes.length;
+    let end = this.sync();
     const flush = (): ScapItem => ({ kind: 'events', batch: builder.take(this.bytes, this.dv, section) });
     try {
-      while (pos < end) {
-        if (end - pos < 8) throw this.truncated(pos, undefined, 'block header');
-        const type = this.dv.getUint32(pos, true);
-        const total = this.dv.getUint32(pos + 4, true);
+      for (;;) {
+        if (end - pos < 8) {
+          if (!this.input.isComplete) { yield NEED_MORE; end = this.sync(); continue; }
+          if (pos >= end) break;
+          throw this.truncated(pos, undefined, 'block header');
+        }
+        const dv = this.dv;
+        const type = dv.getUint32(pos, true);
+        const total = dv.getUint32(pos + 4, true);
+        if (pos + total > end && !this.input.isComplete) { yield NEED_MORE; end = this.sync(); continue; }
+        // Fast path for what current captures are made of: an EV_V2 block holding one valid v2 record that
+        // goes in place. Anything unusual falls through to the general path, which reports it precisely.
+        if (type === BlockType.EV_V2 && total >= 12 + V2_HEADER + 2 && pos + total <= end && builder.side === null) {
+          const evt = pos + 10;
+          const len = dv.getUint32(evt + 16, true);
+          const evType = dv.getUint16(evt + 20, true);
+          const nparams = dv.getUint32(evt + 22, true);
+          if (evType < PPM_EVENT_MAX && LARGE_PAYLOAD[evType] === 0 && nparams <= MAX_PARAMS && evt + len <= pos + total - 4) {
+            let sum = V2_HEADER + 2 * nparams;
+            for (let i = 0, lp = evt + V2_HEADER; i < nparams; i++, lp += 2) sum += dv.getUint16(lp, true);
+            if (sum === len) {
+              builder.push(evt, dv.getUint16(pos + 8, true), 0);
+              pos += total;
+              if (builder.count >= builder.capacity) yield flush();
+              continue;
+            }
+          }
+        }
         if (isEventBlock(type)) {
           this.checkBlockLength(pos, type, total);
           pos = this.readEventBlock(pos, type, total, builder);
@@ -315,8 +502,19 @@ class Reader implements ScapReader {
           throw new ScapError('EUNEXPECTED', 'unexpected non-event block after events', pos, type);
         }
         section++;
-        const next = this.readSection(pos, section);
+        let next: { section: ScapSection; next: number };
+        for (;;) {
+          try {
+            next = this.readSection(pos, section);
+            break;
+          } catch (e) {
+            if (this.input.isComplete || !needsMore(e)) throw e;
+            yield NEED_MORE;
+            end = this.sync();
+          }
+        }
         pos = next.next;
+        end = this.sync();
         yield next.section;
       }
     } catch (e) {
@@ -324,24 +522,25 @@ class Reader implements ScapReader {
       throw e;
     }
     if (builder.count > 0) yield flush();
-    if (this.gzipError) throw this.gzipError;
+    if (this.input.error) throw this.input.error;
   }
 
   private truncated(pos: number, type: number | undefined, what: string): ScapError {
-    const gz = this.gzipError ? ' (gzip stream damaged)' : '';
+    const gz = this.input.error ? ' (gzip stream damaged)' : '';
     return new ScapError('ETRUNCATED', `capture ends inside ${what}${gz}`, pos, type);
   }
 
   private checkBlockLength(pos: number, type: number, total: number): void {
     if (total < 12) throw new ScapError('EBLOCKLEN', `block length ${total} too short`, pos, type);
-    if (pos + total > this.bytes.length) throw this.truncated(pos, type, `a ${total}-byte block`);
+    if (pos + total > this.input.filled) throw this.truncated(pos, type, `a ${total}-byte block`);
   }
 
   /** Parses an SHB at `pos` and the metadata blocks after it; stops at the first event block. */
   private readSection(pos: number, index: number): { section: ScapSection; next: number } {
     const bytes = this.bytes;
     const dv = this.dv;
-    if (bytes.length - pos < 8) throw this.truncated(pos, undefined, 'the section header block');
+    const end = this.input.filled;
+    if (end - pos < 8) throw this.truncated(pos, undefined, 'the section header block');
     const type = dv.getUint32(pos, true);
     if (type !== BlockType.SHB) throw new ScapError('EMAGIC', 'not a .scap capture: no section header block', pos, type);
     const total = dv.getUint32(pos + 4, true);
@@ -359,8 +558,8 @@ class Reader implements ScapReader {
     let p = pos + total;
     const metadata = emptyMetadata();
     for (;;) {
-      if (p >= bytes.length) throw new ScapError('ENOEVENTS', 'no event block in section', pos, type);
-      if (bytes.length - p < 8) throw this.truncated(p, undefined, 'block header');
+      if (p >= end) throw new ScapError('ENOEVENTS', 'no event block in section', pos, type);
+      if (end - p < 8) throw this.truncated(p, undefined, 'block header');
       const bt = dv.getUint32(p, true);
       const bl = dv.getUint32(p + 4, true);
       if (isEventBlock(bt)) break;

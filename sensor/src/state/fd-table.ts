@@ -1,5 +1,5 @@
 // Per-process file descriptor table: what each open fd is (type, name, socket role) so events can print
-// `fd=3(<f>/etc/passwd)` as sysdig does. Bounded: past `limit` entries the oldest-inserted fd is dropped.
+// `fd=3(<f>/etc/passwd)` as sysdig does and fd.* fields read. Bounded per process; counters shared per state.
 import { ScapFdType } from '../schema/capture-types.js';
 
 /** scap_l4_proto values (libscap scap.h). */
@@ -8,52 +8,134 @@ export const enum L4Proto { Unknown = 0, Na = 1, Tcp = 2, Udp = 3, Icmp = 4, Raw
 /** Socket role as libsinsp tracks it: the l4 protocol letter is only shown once a role is known. */
 export const enum SocketRole { None = 0, Client = 1, Server = 2 }
 
+/** PPM_AF_* socket families as events carry them (fd.family reads these). */
+export const enum SockFamily { None = 0, Unix = 1, Inet = 2, Inet6 = 10, Netlink = 16 }
+
+/**
+ * One open file descriptor as libsinsp's sinsp_fdinfo knows it. Socket ends follow libsinsp's tuple
+ * orientation: the client end is `cip:cport`, the server end `sip:sport`, whichever side this process is on
+ * (connect() makes it the client, accept() the server); `role` says which, so fd.lip/fd.rip pick the right one.
+ */
 export interface FdInfo {
+  /** The fd number. fd.num */
+  fd: number;
+  /** scap fd type. fd.type; fd.typechar is `fdTypeChar(type)`. */
   type: ScapFdType;
-  /** Path for files; `sip:sport->dip:dport` for connected sockets; `ip:port` for bound ones. */
+  /**
+   * fd.name: the resolved absolute path for files and directories (dirfd/cwd + relative path, normalised);
+   * `cip:cport->sip:sport` for connected inet sockets; `ip:port` for bound ones; the path for unix sockets.
+   */
   name: string;
+  /** fd.nameraw: the path exactly as the opening event gave it (before resolution); '' when unknown. */
+  nameRaw: string;
+  /** PPM_O_* open flags (open/openat/creat/memfd_create; from /proc fdinfo for snapshot fds). */
   openFlags: number;
+  /** L4 protocol of sockets (scap_l4_proto). fd.l4proto */
   l4proto: L4Proto;
+  /** Client or server side (None until connect/accept/bind/listen/send says). fd.is_server etc. */
   role: SocketRole;
+  /** Inode number (files, pipes, memfd). fd.ino */
   ino: bigint;
+  /** Device number, kernel encoding (major << 20 | minor). fd.dev */
   dev: number;
-  /** A connect() succeeded (or is in progress) on this socket. */
+  /** A connect() succeeded (or is in progress) on this socket. fd.connected */
   connected: boolean;
+  /** Socket family (SockFamily; 0 for non-sockets). */
+  family: SockFamily;
+  /** Client end of an inet socket: textual IP ('' unknown) and port (0). fd.cip / fd.cport */
+  cip: string;
+  cport: number;
+  /** Server end of an inet socket (for a listening socket, its bound address). fd.sip / fd.sport */
+  sip: string;
+  sport: number;
+  /** Unix sockets: kernel addresses of this end and of the peer (0n unknown). */
+  unixSource: bigint;
+  unixDest: bigint;
 }
 
 export const DEFAULT_FDS_PER_PROCESS = 65536;
 
+/** Counters shared by every fd table of one SystemState (HOUSE-STYLE 12). */
+export interface FdStats {
+  /** Open fds across all live tables. */
+  size: number;
+  /** fds dropped because a process's table was full (oldest-opened first). */
+  evictions: number;
+  /** fds removed by close (and failed-later cleanups). */
+  removals: number;
+  /** Live fd tables (one per process, or per CLONE_FILES group). */
+  tables: number;
+}
+
+export function newFdStats(): FdStats { return { size: 0, evictions: 0, removals: 0, tables: 0 }; }
+
+/**
+ * One process's fd table (shared by its threads). Bounded per process: past `limit` fds the oldest-opened is
+ * dropped (processes hold few fds and churn them in order, so insertion order is a fine stand-in for LRU and
+ * costs nothing per lookup). Reference-counted by the threads sharing it so the global size stays exact.
+ */
 export class FdTable {
   private readonly fds = new Map<number, FdInfo>();
+  /** Threads using this table; when it drops to 0 its fds leave the global count. */
+  refs = 0;
 
-  constructor(readonly limit = DEFAULT_FDS_PER_PROCESS) {}
+  constructor(readonly limit = DEFAULT_FDS_PER_PROCESS, readonly stats: FdStats = newFdStats()) {}
 
   get size(): number { return this.fds.size; }
   get(fd: number): FdInfo | undefined { return this.fds.get(fd); }
+  has(fd: number): boolean { return this.fds.has(fd); }
 
   set(fd: number, info: FdInfo): FdInfo {
-    if (!this.fds.has(fd) && this.fds.size >= this.limit) {
-      const oldest = this.fds.keys().next();
-      if (!oldest.done) this.fds.delete(oldest.value);
+    info.fd = fd;
+    if (!this.fds.has(fd)) {
+      if (this.fds.size >= this.limit) {
+        const oldest = this.fds.keys().next();
+        if (!oldest.done) { this.fds.delete(oldest.value); this.stats.evictions++; if (this.refs > 0) this.stats.size--; }
+      }
+      if (this.refs > 0) this.stats.size++;
     }
     this.fds.set(fd, info);
     return info;
   }
 
-  delete(fd: number): boolean { return this.fds.delete(fd); }
+  delete(fd: number): boolean {
+    const ok = this.fds.delete(fd);
+    if (ok) { this.stats.removals++; if (this.refs > 0) this.stats.size--; }
+    return ok;
+  }
 
-  /** A copy for a forked process (fork duplicates the descriptor table). */
+  /** A thread starts using this table. */
+  retain(): this {
+    if (this.refs++ === 0) { this.stats.size += this.fds.size; this.stats.tables++; }
+    return this;
+  }
+
+  /** A thread stops using this table (exit or eviction). */
+  release(): void {
+    if (this.refs <= 0) return;
+    if (--this.refs === 0) { this.stats.size -= this.fds.size; this.stats.tables--; }
+  }
+
+  /** A copy for a forked process (fork duplicates the descriptor table); shares the counters. */
   clone(): FdTable {
-    const copy = new FdTable(this.limit);
+    const copy = new FdTable(this.limit, this.stats);
     for (const [fd, info] of this.fds) copy.fds.set(fd, { ...info });
     return copy;
+  }
+
+  /** Drops every fd (execve closes O_CLOEXEC ones: libsinsp drops those with PPM_O_CLOEXEC). */
+  deleteWhere(pred: (info: FdInfo) => boolean): void {
+    for (const [fd, info] of this.fds) if (pred(info)) this.delete(fd);
   }
 
   entries(): IterableIterator<[number, FdInfo]> { return this.fds.entries(); }
 }
 
 export function newFdInfo(type: ScapFdType, name = ''): FdInfo {
-  return { type, name, openFlags: 0, l4proto: L4Proto.Unknown, role: SocketRole.None, ino: 0n, dev: 0, connected: false };
+  return {
+    fd: -1, type, name, nameRaw: '', openFlags: 0, l4proto: L4Proto.Unknown, role: SocketRole.None, ino: 0n, dev: 0,
+    connected: false, family: SockFamily.None, cip: '', cport: 0, sip: '', sport: 0, unixSource: 0n, unixDest: 0n,
+  };
 }
 
 /** libsinsp sinsp_fdinfo::get_typechar. */

@@ -1,18 +1,24 @@
-// Minimal system state built the way libsinsp (sysdig 0.29.3) builds it: threads and fds from capture
-// metadata, then updated by clone/execve/procexit/open/socket/connect/close/... events. Removals (close,
-// procexit) are deferred to the next event so the event that causes them still prints the fd / thread.
+// System state built the way libsinsp builds it: threads, fds, users and groups from capture metadata or a /proc
+// snapshot, then kept current by clone/execve/procexit/set*id/chdir/capset/open/socket/connect/close/... events.
+// Removals (close, procexit) are deferred to the next event so the event that causes them still resolves fields.
 import { EVENTS } from '../schema/index.js';
-import { ScapFdType, type CaptureMetadata, type FdEntry } from '../schema/capture-types.js';
+import { ScapFdType, type CaptureMetadata, type FdEntry, type ThreadEntry } from '../schema/capture-types.js';
 import type { EventView } from '../decode/event-view.js';
 import { ipv4ToString, ipv6ToString, isIpv4MappedIpv6, sockaddrToString, socktupleToString } from '../decode/net.js';
-import { FdTable, L4Proto, SocketRole, newFdInfo, type FdInfo } from './fd-table.js';
-import { ThreadTable, newEnterState, type ThreadInfo } from './thread-table.js';
+import { readProcSnapshot, type ProcSnapshotOptions } from '../source/proc-snapshot.js';
+import { FdTable, L4Proto, SockFamily, SocketRole, newFdInfo, newFdStats, type FdInfo, type FdStats } from './fd-table.js';
+import { ThreadTable, UNKNOWN_ID, newThreadInfo, type ThreadInfo, type ThreadTableStats } from './thread-table.js';
+import { GroupTable, UserTable, type IdTableStats } from './users.js';
+import { ContainerIdResolver } from './container-id.js';
 
 const AT_FDCWD = -100;
-const PPM_O_DIRECTORY = 1 << 10;
-const PPM_CL_CLONE_THREAD = 1 << 13;
+const PPM_O_WRONLY = 1 << 1, PPM_O_CREAT = 1 << 2, PPM_O_TRUNC = 1 << 8, PPM_O_DIRECTORY = 1 << 10, PPM_O_CLOEXEC = 1 << 12;
 const PPM_CL_CLONE_FILES = 1 << 0;
+const PPM_CL_CLONE_NEWPID = 1 << 6;
+const PPM_CL_CLONE_PARENT = 1 << 8;
+const PPM_CL_CLONE_THREAD = 1 << 13;
 const PPM_CL_CHILD_IN_PIDNS = 1 << 29;
+const PPM_EXE_WRITABLE = 1 << 0, PPM_EXE_UPPER_LAYER = 1 << 1, PPM_EXE_FROM_MEMFD = 1 << 2, PPM_EXE_LOWER_LAYER = 1 << 3;
 const PPM_FCNTL_F_DUPFD = 1;
 const PPM_FCNTL_F_DUPFD_CLOEXEC = 26;
 const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3;
@@ -28,10 +34,32 @@ export function paramIndexOf(type: number, name: string): number {
   return i === undefined ? -1 : i;
 }
 
+/** Per-event-type index of one param name (-1 absent): the hot path reads these instead of looking names up. */
+function indexTable(name: string): Int8Array { return Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === name)); }
+const P = {
+  fd: indexTable('fd'), name: indexTable('name'), path: indexTable('path'), flags: indexTable('flags'),
+  dirfd: indexTable('dirfd'), dev: indexTable('dev'), ino: indexTable('ino'), tuple: indexTable('tuple'),
+  addr: indexTable('addr'), oldfd: indexTable('oldfd'), cmd: indexTable('cmd'), fd1: indexTable('fd1'),
+  fd2: indexTable('fd2'), source: indexTable('source'), peer: indexTable('peer'), exe: indexTable('exe'),
+  args: indexTable('args'), comm: indexTable('comm'), tid: indexTable('tid'), pid: indexTable('pid'),
+  ptid: indexTable('ptid'), cwd: indexTable('cwd'), env: indexTable('env'), cgroups: indexTable('cgroups'),
+  tty: indexTable('tty'), vpgid: indexTable('vpgid'), pgid: indexTable('pgid'), loginuid: indexTable('loginuid'),
+  capI: indexTable('cap_inheritable'), capP: indexTable('cap_permitted'), capE: indexTable('cap_effective'),
+  exeIno: indexTable('exe_ino'), exeCtime: indexTable('exe_ino_ctime'), exeMtime: indexTable('exe_ino_mtime'),
+  uid: indexTable('uid'), gid: indexTable('gid'), euid: indexTable('euid'), egid: indexTable('egid'),
+  exepath: indexTable('trusted_exepath'), fdlimit: indexTable('fdlimit'), pfMaj: indexTable('pgft_maj'),
+  pfMin: indexTable('pgft_min'), vmSize: indexTable('vm_size'), vmRss: indexTable('vm_rss'),
+  vmSwap: indexTable('vm_swap'), vtid: indexTable('vtid'), vpid: indexTable('vpid'),
+  pidnsTs: indexTable('pidns_init_start_ts'), reaper: indexTable('reaper_tid'), home: indexTable('home'),
+  shell: indexTable('shell'),
+} as const;
+
 /** Kinds of state change, by event name (all versions of a syscall share a handler). */
 const enum Op {
   None, Open, Socket, Bind, Connect, Accept, Close, Dup, Fcntl, Pipe, Execve, Clone, ProcExit, Chdir, Fchdir,
-  EventFd, SignalFd, TimerFd, Inotify, EpollCreate, Socketpair, Userfaultfd, Send,
+  EventFd, SignalFd, TimerFd, Inotify, EpollCreate, Socketpair, Userfaultfd, Send, SetUid, SetGid, SetResUid,
+  SetResGid, Capset, MemfdCreate, Bpf, IoUring, PidfdOpen, PidfdGetfd, UserAdded, UserDeleted, GroupAdded,
+  GroupDeleted,
 }
 
 const OP_BY_NAME: Record<string, Op> = {
@@ -43,6 +71,10 @@ const OP_BY_NAME: Record<string, Op> = {
   signalfd: Op.SignalFd, signalfd4: Op.SignalFd, timerfd_create: Op.TimerFd, inotify_init: Op.Inotify,
   inotify_init1: Op.Inotify, epoll_create: Op.EpollCreate, epoll_create1: Op.EpollCreate,
   socketpair: Op.Socketpair, userfaultfd: Op.Userfaultfd, sendto: Op.Send, sendmsg: Op.Send,
+  setuid: Op.SetUid, setgid: Op.SetGid, setresuid: Op.SetResUid, setresgid: Op.SetResGid, capset: Op.Capset,
+  memfd_create: Op.MemfdCreate, bpf: Op.Bpf, io_uring_setup: Op.IoUring, pidfd_open: Op.PidfdOpen,
+  pidfd_getfd: Op.PidfdGetfd, useradded: Op.UserAdded, userdeleted: Op.UserDeleted, groupadded: Op.GroupAdded,
+  groupdeleted: Op.GroupDeleted,
 };
 
 /** tid -1 as EventView reads it (an unsigned 64-bit value as a double). */
@@ -55,19 +87,58 @@ const OPS: Uint8Array = Uint8Array.from(EVENTS, (e) => OP_BY_NAME[e.name] ?? Op.
 const IS_EXIT: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.dir === '<' ? 1 : 0));
 /** 0 when an enter event's first param is its fd (libsinsp m_lastevent_fd), else -1. */
 const ENTER_FD: Int8Array = Int8Array.from(EVENTS, (e) => (e.dir === '>' && e.params[0]?.type === 'FD' ? 0 : -1));
+const CREAT_TYPES: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'creat' ? 1 : 0));
+/** Metadata-only events (useradded, ...) that carry no thread but change state. */
+const META_OPS: Uint8Array = Uint8Array.from(EVENTS, (e) => {
+  const op = OP_BY_NAME[e.name] ?? Op.None;
+  return op >= Op.UserAdded && op <= Op.GroupDeleted ? 1 : 0;
+});
 
-export interface StateLimits { maxThreads?: number; maxFdsPerProcess?: number }
+export interface StateLimits {
+  maxThreads?: number;
+  maxFdsPerProcess?: number;
+  maxUsers?: number;
+  maxGroups?: number;
+  /** Distinct cgroup lists whose container id is memoised. */
+  maxCgroupSets?: number;
+}
+
+export interface StateStats {
+  threads: ThreadTableStats;
+  fds: FdStats & { limitPerProcess: number };
+  users: IdTableStats;
+  groups: IdTableStats;
+  /** Distinct cgroup lists memoised by the container id resolver. */
+  cgroupSets: number;
+  /** Threads created for a tid first seen in an event (no clone, no metadata). */
+  placeholders: number;
+}
 
 export class SystemState {
   readonly threads: ThreadTable;
+  /** uid → user (user.name, user.homedir, user.shell). */
+  readonly users: UserTable;
+  /** gid → group (group.name). */
+  readonly groups: GroupTable;
+  readonly containerIds: ContainerIdResolver;
+  /** Counters shared by every fd table. */
+  readonly fdStats: FdStats = newFdStats();
   private readonly fdLimit: number;
   private pendingFdTable: FdTable | null = null;
   private pendingFd = 0;
   private pendingTid = -1;
+  /** Dead tid → the tid that adopted its children (procexit reaper), resolved lazily by parent(). */
+  private readonly reaperOf = new Map<number, number>();
+  private placeholders = 0;
+  /** Live mode: reads an unknown process from /proc before falling back to a nameless placeholder. */
+  private procLookup: ((tid: number) => ThreadEntry | undefined) | null = null;
 
   constructor(limits: StateLimits = {}) {
     this.threads = new ThreadTable(limits.maxThreads);
     this.fdLimit = limits.maxFdsPerProcess ?? 65536;
+    this.users = new UserTable(limits.maxUsers);
+    this.groups = new GroupTable(limits.maxGroups);
+    this.containerIds = new ContainerIdResolver(limits.maxCgroupSets);
   }
 
   thread(tid: number): ThreadInfo | undefined { return this.threads.get(tid); }
@@ -76,20 +147,87 @@ export class SystemState {
     return this.threads.get(tid)?.fds.get(fd);
   }
 
-  /** Loads the threads and fds of a capture section (or a /proc snapshot). */
+  /** The process's main thread (proc.* fields libsinsp reads from it), or the thread itself when unknown. */
+  mainThread(th: ThreadInfo): ThreadInfo {
+    return th.tid === th.pid ? th : this.threads.peek(th.pid) ?? th;
+  }
+
+  /**
+   * The parent process's main thread (proc.pname, proc.aname[1]). Children of an exited thread follow its
+   * reaper, as libsinsp reparents them on procexit.
+   */
+  parent(th: ThreadInfo): ThreadInfo | undefined {
+    const main = this.mainThread(th);
+    let ptid = main.ptid;
+    for (let hops = 0; hops < 8; hops++) {
+      if (ptid <= 0 && ptid !== 0) return undefined;
+      const p = this.threads.peek(ptid);
+      if (p !== undefined) return p.tid === p.pid ? p : this.threads.peek(p.pid) ?? p;
+      const r = this.reaperOf.get(ptid);
+      if (r === undefined) return undefined;
+      main.ptid = ptid = r;
+    }
+    return undefined;
+  }
+
+  /** The n-th ancestor (1 = parent), stopping at loops; proc.aname[n], proc.apid[n]. */
+  ancestor(th: ThreadInfo, n: number): ThreadInfo | undefined {
+    let cur: ThreadInfo | undefined = th;
+    for (let i = 0; i < n && cur !== undefined; i++) {
+      const next = this.parent(cur);
+      if (next === cur || next?.pid === cur.pid) return undefined;
+      cur = next;
+    }
+    return cur;
+  }
+
+  stats(): StateStats {
+    return {
+      threads: this.threads.stats(),
+      fds: { ...this.fdStats, limitPerProcess: this.fdLimit },
+      users: this.users.stats(),
+      groups: this.groups.stats(),
+      cgroupSets: this.containerIds.size,
+      placeholders: this.placeholders,
+    };
+  }
+
+  /** Live start: loads every process, thread, fd, user and group from /proc and /etc. */
+  bootstrapFromProc(opts: ProcSnapshotOptions & { lookupMissing?: boolean } = {}): { threads: number; fds: number; elapsedMs: number } {
+    const snap = readProcSnapshot({ includeThreads: true, includeEnv: true, ...opts });
+    this.loadMetadata(snap);
+    for (const [tid, ts] of snap.startTs) {
+      const th = this.threads.peek(tid);
+      if (th !== undefined && th.cloneTs === 0n) th.cloneTs = ts;
+    }
+    if (opts.lookupMissing ?? true) {
+      const base = { ...opts, includeThreads: false, includeUsers: false, includeInterfaces: false };
+      this.procLookup = (tid) => {
+        const one = readProcSnapshot({ ...base, pids: new Set([tid]) });
+        const t = one.threads[0];
+        if (t === undefined) return undefined;
+        t.tid = tid;
+        return t;
+      };
+    }
+    let fds = 0;
+    for (const l of snap.fds.values()) fds += l.length;
+    return { threads: snap.threads.length, fds, elapsedMs: snap.elapsedMs };
+  }
+
+  /** Loads the threads, fds, users and groups of a capture section (or a /proc snapshot). */
   loadMetadata(md: CaptureMetadata): void {
+    this.users.load(md.users);
+    this.groups.load(md.groups);
     const byPid = new Map<number, FdTable>();
     for (const t of md.threads) {
       let fds = byPid.get(t.pid);
-      if (!fds) { fds = new FdTable(this.fdLimit); byPid.set(t.pid, fds); }
-      this.threads.add({
-        tid: t.tid, pid: t.pid, ptid: t.ptid, comm: t.comm, exe: t.exe, exepath: t.exepath, args: t.args.slice(),
-        cwd: t.cwd, uid: t.uid, gid: t.gid, vtid: t.vtid, vpid: t.vpid, inPidNs: false, fds, enter: newEnterState(),
-      });
+      if (!fds) { fds = new FdTable(this.fdLimit, this.fdStats); byPid.set(t.pid, fds); }
+      this.addThread(this.threadFromEntry(t, fds));
     }
     const serverPorts = new Set<number>();
     for (const [tid, list] of md.fds) {
-      const th = this.threads.get(tid);
+      const th = this.threads.peek(tid);
       if (!th) continue;
       for (const e of list) {
         th.fds.set(e.fd, fdFromMetadata(e));
@@ -99,7 +237,7 @@ export class SystemState {
     // libsinsp fix_sockets_coming_from_proc: an IPv4 socket whose local port is a listening port is the
     // server side (printed client->server); any other is a client.
     for (const [tid, list] of md.fds) {
-      const th = this.threads.get(tid);
+      const th = this.threads.peek(tid);
       if (!th) continue;
       for (const e of list) {
         if (e.type !== ScapFdType.Ipv4Sock) continue;
@@ -108,11 +246,42 @@ export class SystemState {
         if (serverPorts.has(e.sport ?? -1)) {
           info.name = `${ipv4ToString(e.dip!)}:${e.dport}->${ipv4ToString(e.sip!)}:${e.sport}`;
           info.role = SocketRole.Server;
+          info.cip = ipv4ToString(e.dip!); info.cport = e.dport ?? 0;
+          info.sip = ipv4ToString(e.sip!); info.sport = e.sport ?? 0;
         } else {
           info.role = SocketRole.Client;
         }
       }
     }
+  }
+
+  private threadFromEntry(t: ThreadEntry, fds: FdTable): ThreadInfo {
+    const th = newThreadInfo(t.tid, fds);
+    th.pid = t.pid; th.ptid = t.ptid; th.sid = t.sid; th.vpgid = t.vpgid; th.pgid = t.pgid;
+    th.comm = t.comm; th.exe = t.exe; th.exepath = t.exepath; th.args = t.args.slice(); th.env = t.env.slice();
+    th.cwd = withSlash(t.cwd); th.uid = t.uid; th.gid = t.gid; th.loginuid = t.loginuid; th.tty = t.tty;
+    th.capInheritable = t.capInheritable; th.capPermitted = t.capPermitted; th.capEffective = t.capEffective;
+    th.exeIno = t.exeIno; th.exeInoCtime = t.exeInoCtime; th.exeInoMtime = t.exeInoMtime;
+    th.exeWritable = t.exeWritable; th.exeUpperLayer = t.exeUpperLayer; th.exeLowerLayer = t.exeLowerLayer;
+    th.exeFromMemfd = t.exeFromMemfd; th.pidnsInitStartTs = t.pidnsInitStartTs; th.cgroups = t.cgroups.slice();
+    th.root = t.root; th.flags = t.flags; th.fdlimit = t.fdlimit; th.vmsize = t.vmsizeKb; th.vmrss = t.vmrssKb;
+    th.vmswap = t.vmswapKb; th.pfmajor = Number(t.pfMajor); th.pfminor = Number(t.pfMinor);
+    // Captures written before vtid/vpid existed carry 0: libsinsp then treats the thread as host-namespaced.
+    th.vtid = t.vtid > 0 ? t.vtid : t.tid; th.vpid = t.vpid > 0 ? t.vpid : t.pid;
+    th.inPidNs = th.vtid !== th.tid;
+    this.setContainer(th);
+    return th;
+  }
+
+  private addThread(th: ThreadInfo): ThreadInfo {
+    this.reaperOf.delete(th.tid);
+    return this.threads.add(th);
+  }
+
+  private setContainer(th: ThreadInfo): void {
+    const c = this.containerIds.resolve(th.cgroups);
+    th.containerId = c.id;
+    th.containerFullId = c.fullId;
   }
 
   /** Applies one event's state changes. Call before rendering the event, as libsinsp parses then formats. */
@@ -122,6 +291,7 @@ export class SystemState {
     if (type >= OPS.length) return;
     const op = OPS[type];
     if (type === 272 || type === 228 || type === 324) { this.onContainer(ev, type); return; }
+    if (META_OPS[type] === 1) { this.onUserGroup(ev, type, op); return; }
     if (SKIP_RESET[type] === 1) return;
     const tid = ev.tid;
     let th = this.threads.get(tid);
@@ -131,7 +301,7 @@ export class SystemState {
     if (th === undefined && CREATES_THREAD[type] === 1 && tid !== MINUS_ONE && tid !== 0 && !(cloneExit && ev.i64(0) === 0)) th = this.placeholder(tid);
     if (IS_EXIT[type] === 0) {
       if (th !== undefined && CREATES_THREAD[type] === 1) this.recordEnter(ev, th, type);
-      if (op === Op.ProcExit) this.pendingTid = tid;
+      if (op === Op.ProcExit) this.onProcExit(ev, tid, type);
       return;
     }
     if (op === Op.None) return;
@@ -143,7 +313,7 @@ export class SystemState {
       case Op.Bind: this.onBind(ev, th, type); break;
       case Op.Connect: this.onConnect(ev, th, type); break;
       case Op.Accept: this.onAccept(ev, th, type); break;
-      case Op.Close: this.onClose(ev, th, type); break;
+      case Op.Close: this.onClose(ev, th); break;
       case Op.Dup: this.onDup(ev, th, type); break;
       case Op.Fcntl: this.onFcntl(ev, th, type); break;
       case Op.Pipe: this.onPipe(ev, th, type); break;
@@ -156,18 +326,36 @@ export class SystemState {
       case Op.Inotify: this.addSimple(ev, th, ScapFdType.Inotify); break;
       case Op.EpollCreate: this.addSimple(ev, th, ScapFdType.EventPoll); break;
       case Op.Userfaultfd: this.addSimple(ev, th, ScapFdType.Userfaultfd); break;
+      case Op.IoUring: this.addSimple(ev, th, ScapFdType.IoUring); break;
+      case Op.Bpf: this.addSimple(ev, th, ScapFdType.Bpf); break;
+      case Op.PidfdOpen: this.addSimple(ev, th, ScapFdType.Pidfd); break;
+      case Op.MemfdCreate: this.onMemfd(ev, th, type); break;
+      case Op.PidfdGetfd: this.onPidfdGetfd(ev, th, type); break;
       case Op.Socketpair: this.onSocketpair(ev, th, type); break;
       case Op.Send: this.onSend(ev, th, type); break;
+      case Op.SetUid: this.onSetId(ev, th, type, P.uid, true); break;
+      case Op.SetGid: this.onSetId(ev, th, type, P.gid, false); break;
+      case Op.SetResUid: this.onSetId(ev, th, type, P.euid, true); break;
+      case Op.SetResGid: this.onSetId(ev, th, type, P.egid, false); break;
+      case Op.Capset: this.onCapset(ev, th, type); break;
       default: break;
     }
   }
 
-  /** A thread seen first in an event: no name (printed `<NA>`) until execve/clone tell more. */
+  /**
+   * A thread seen first in an event. Live: read from /proc (it started between snapshot and probe). Else
+   * nameless (printed `<NA>`) until execve/clone tell more, as libsinsp does in capture mode.
+   */
   private placeholder(tid: number): ThreadInfo {
-    return this.threads.add({
-      tid, pid: tid, ptid: -1, comm: '', exe: '', exepath: '', args: [], cwd: '', uid: 0xffffffff,
-      gid: 0xffffffff, vtid: -1, vpid: -1, inPidNs: false, fds: new FdTable(this.fdLimit), enter: newEnterState(),
-    });
+    this.placeholders++;
+    if (this.procLookup !== null) {
+      const t = this.procLookup(tid);
+      if (t !== undefined) {
+        const main = t.pid !== tid ? this.threads.peek(t.pid) : undefined;
+        return this.addThread(this.threadFromEntry(t, main?.fds ?? new FdTable(this.fdLimit, this.fdStats)));
+      }
+    }
+    return this.addThread(newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats)));
   }
 
   /** Container metadata events: sysdig shows them under a pseudo process `container:<id>`. */
@@ -182,10 +370,28 @@ export class SystemState {
     const th = this.threads.get(tid);
     const comm = `container:${id}`;
     if (th) { th.comm = comm; return; }
-    this.threads.add({
-      tid, pid: tid, ptid: -1, comm, exe: comm, exepath: '', args: [], cwd: '', uid: 0xffffffff, gid: 0xffffffff,
-      vtid: -1, vpid: -1, inPidNs: false, fds: new FdTable(this.fdLimit), enter: newEnterState(),
-    });
+    const c = newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats));
+    c.comm = comm; c.exe = comm;
+    this.addThread(c);
+  }
+
+  /** useradded/userdeleted/groupadded/groupdeleted (libsinsp user.cpp keeps its tables with them). */
+  private onUserGroup(ev: EventView, type: number, op: Op): void {
+    const n = ev.paramCount();
+    const uid = P.uid[type], gid = P.gid[type];
+    if (op === Op.UserAdded && uid >= 0 && uid < n) {
+      const hi = P.home[type], si = P.shell[type];
+      this.users.set(ev.u32(uid), {
+        uid: ev.u32(uid), gid: gid >= 0 ? ev.u32(gid) : 0, name: ev.str(P.name[type]),
+        homedir: hi >= 0 ? ev.str(hi) : '', shell: si >= 0 ? ev.str(si) : '',
+      });
+    } else if (op === Op.UserDeleted && uid >= 0 && uid < n) {
+      this.users.delete(ev.u32(uid));
+    } else if (op === Op.GroupAdded && gid >= 0 && gid < n) {
+      this.groups.set(ev.u32(gid), { gid: ev.u32(gid), name: ev.str(P.name[type]) });
+    } else if (op === Op.GroupDeleted && gid >= 0 && gid < n) {
+      this.groups.delete(ev.u32(gid));
+    }
   }
 
   /** The fd an exit event refers to: its own `fd` param when present, else the enter event's. */
@@ -195,7 +401,7 @@ export class SystemState {
       const i = ENTER_FD[type];
       return i >= 0 && ev.has(i) ? ev.i64(i) : -1;
     }
-    const i = paramIndexOf(type, 'fd');
+    const i = type < P.fd.length ? P.fd[type] : -1;
     if (i >= 0 && ev.has(i)) return ev.i64(i);
     if (th !== undefined && th.enter.type === type - 1) return th.enter.fd;
     return -1;
@@ -215,30 +421,49 @@ export class SystemState {
     if (op === Op.Socket) {
       en.domain = ev.u32(0); en.sockType = ev.u32(1); en.proto = ev.u32(2);
     } else if (op === Op.Send) {
-      const ti = paramIndexOf(type, 'tuple');
+      const ti = P.tuple[type];
       en.tuple = ti >= 0 && ev.has(ti) ? ev.raw(ti).slice() : null;
     } else if (op === Op.Open) {
-      const ni = paramIndexOf(type, 'name');
+      const ni = P.name[type];
       en.name = ni >= 0 ? ev.str(ni) : '';
-      const fl = paramIndexOf(type, 'flags');
+      const fl = P.flags[type];
       en.flags = fl >= 0 ? ev.u32(fl) : 0;
-      const di = paramIndexOf(type, 'dirfd');
+      const di = P.dirfd[type];
       en.dirfd = di >= 0 && ev.has(di) ? ev.i64(di) : AT_FDCWD;
     }
   }
 
   private enterMatches(th: ThreadInfo, type: number): boolean { return th.enter.type === type - 1; }
 
+  /** procexit: the thread stays until the next event (fields on procexit resolve); its children go to the reaper. */
+  private onProcExit(ev: EventView, tid: number, type: number): void {
+    this.pendingTid = tid;
+    const ri = P.reaper[type];
+    let reaper = ri >= 0 && ev.has(ri) ? ev.i64(ri) : 0;
+    if (reaper <= 0) {
+      // No reaper in the event (old captures): another thread of the group, else init.
+      const th = this.threads.peek(tid);
+      reaper = th !== undefined && th.pid !== tid ? th.pid : 1;
+    }
+    if (reaper !== tid) {
+      if (this.reaperOf.size >= this.threads.limit) this.reaperOf.delete(this.reaperOf.keys().next().value!);
+      this.reaperOf.set(tid, reaper);
+    }
+  }
+
   private onOpen(ev: EventView, th: ThreadInfo, type: number): void {
     const fd = ev.i64(0);
     if (fd < 0 || !ev.has(0)) return;
+    const n = ev.paramCount();
     const enter = this.enterMatches(th, type) ? th.enter : undefined;
-    const ni = paramIndexOf(type, 'name');
-    let name = ni >= 0 && ni < ev.paramCount() ? ev.str(ni) : (enter?.name ?? '');
-    const fi = paramIndexOf(type, 'flags');
-    const flags = fi >= 0 && fi < ev.paramCount() ? ev.u32(fi) : (enter?.flags ?? 0);
-    const di = paramIndexOf(type, 'dirfd');
-    const dirfd = di >= 0 && di < ev.paramCount() ? ev.i64(di) : (enter?.dirfd ?? AT_FDCWD);
+    const ni = P.name[type];
+    const raw = ni >= 0 && ni < n ? ev.str(ni) : (enter?.name ?? '');
+    let name = raw;
+    const fi = P.flags[type];
+    let flags = fi >= 0 && fi < n ? ev.u32(fi) : (enter?.flags ?? 0);
+    if (CREAT_TYPES[type] === 1) flags = PPM_O_CREAT | PPM_O_WRONLY | PPM_O_TRUNC;
+    const di = P.dirfd[type];
+    const dirfd = di >= 0 && di < n ? ev.i64(di) : (enter?.dirfd ?? AT_FDCWD);
     if (!name.startsWith('/')) {
       let base = th.cwd;
       if (dirfd !== AT_FDCWD && di >= 0) base = th.fds.get(dirfd)?.name ?? '';
@@ -247,7 +472,11 @@ export class SystemState {
       name = concatenatePaths('', name);
     }
     const info = newFdInfo((flags & PPM_O_DIRECTORY) !== 0 ? ScapFdType.Directory : ScapFdType.File, name);
+    info.nameRaw = raw;
     info.openFlags = flags;
+    const dv = P.dev[type], ino = P.ino[type];
+    if (dv >= 0 && dv < n) info.dev = ev.u32(dv);
+    if (ino >= 0 && ino < n) info.ino = ev.u64n(ino);
     th.fds.set(fd, info);
   }
 
@@ -278,24 +507,30 @@ export class SystemState {
     else return; // libsinsp does not track sockets of other families
     const info = newFdInfo(ftype);
     info.l4proto = l4;
+    info.family = domain as SockFamily;
     th.fds.set(fd, info);
   }
 
   private onBind(ev: EventView, th: ThreadInfo, type: number): void {
     const info = th.fds.get(this.eventFd(ev, th));
     if (!info || ev.i64(0) < 0) return;
-    const ai = paramIndexOf(type, 'addr');
+    const ai = P.addr[type];
     if (ai < 0 || !ev.has(ai)) return;
     const raw = ev.raw(ai);
     const fam = raw[0];
     if (fam === 2 && raw.length >= 7) {
       const port = raw[5] | (raw[6] << 8);
-      if (port > 0) { info.type = ScapFdType.Ipv4ServSock; info.role = SocketRole.Server; }
+      if (port > 0) {
+        info.type = ScapFdType.Ipv4ServSock; info.role = SocketRole.Server;
+        info.sip = ipv4ToString(raw, 1); info.sport = port;
+      }
     } else if (fam === 10 && raw.length >= 19) {
       const port = raw[17] | (raw[18] << 8);
       if (port > 0) {
-        info.type = isIpv4MappedIpv6(raw, 1) ? ScapFdType.Ipv4ServSock : ScapFdType.Ipv6ServSock;
+        const mapped = isIpv4MappedIpv6(raw, 1);
+        info.type = mapped ? ScapFdType.Ipv4ServSock : ScapFdType.Ipv6ServSock;
         info.role = SocketRole.Server;
+        info.sip = mapped ? ipv4ToString(raw, 13) : ipv6ToString(raw, 1); info.sport = port;
       }
     }
     info.name = sockaddrToString(raw);
@@ -309,7 +544,7 @@ export class SystemState {
     // sysdig 0.29.3 keeps the first peer of a socket: a second connect() does not rename it.
     if (info.connected) return;
     info.connected = true;
-    const ti = paramIndexOf(type, 'tuple');
+    const ti = P.tuple[type];
     if (ti < 0 || !ev.has(ti)) return;
     const raw = ev.raw(ti);
     const fam = raw[0];
@@ -317,12 +552,14 @@ export class SystemState {
     else if (fam === 10) info.type = raw.length >= 37 && isIpv4MappedIpv6(raw, 1) && isIpv4MappedIpv6(raw, 19) ? ScapFdType.Ipv4Sock : ScapFdType.Ipv6Sock;
     info.name = socktupleToString(raw);
     if (info.role === SocketRole.None) info.role = SocketRole.Client;
+    // connect's tuple is local->remote: this process is the client end.
+    setEnds(info, raw, false);
   }
 
   private onAccept(ev: EventView, th: ThreadInfo, type: number): void {
     const fd = ev.i64(0);
     if (fd < 0) return;
-    const ti = paramIndexOf(type, 'tuple');
+    const ti = P.tuple[type];
     if (ti < 0 || !ev.has(ti)) return;
     const raw = ev.raw(ti);
     let info: FdInfo;
@@ -335,10 +572,13 @@ export class SystemState {
     else return;
     info.name = socktupleToString(raw);
     info.role = SocketRole.Server;
+    info.connected = true;
+    // accept's tuple is peer->local: the peer is the client end, this process the server end.
+    setEnds(info, raw, false);
     th.fds.set(fd, info);
   }
 
-  private onClose(ev: EventView, th: ThreadInfo, _type: number): void {
+  private onClose(ev: EventView, th: ThreadInfo): void {
     if (ev.i64(0) < 0) return;
     const fd = this.eventFd(ev, th);
     if (fd < 0 || !th.fds.get(fd)) return;
@@ -349,7 +589,7 @@ export class SystemState {
   private onDup(ev: EventView, th: ThreadInfo, type: number): void {
     const res = ev.i64(0);
     if (res < 0) return;
-    const oi = paramIndexOf(type, 'oldfd');
+    const oi = P.oldfd[type];
     const old = oi >= 0 && ev.has(oi) ? ev.i64(oi) : this.eventFd(ev, th);
     const src = th.fds.get(old);
     if (!src || res === old) return;
@@ -359,7 +599,7 @@ export class SystemState {
   private onFcntl(ev: EventView, th: ThreadInfo, type: number): void {
     const res = ev.i64(0);
     if (res < 0) return;
-    const ci = paramIndexOf(type, 'cmd');
+    const ci = P.cmd[type];
     let cmd = -1;
     if (ci >= 0 && ev.has(ci)) cmd = ev.u8(ci);
     if (cmd !== PPM_FCNTL_F_DUPFD && cmd !== PPM_FCNTL_F_DUPFD_CLOEXEC) return;
@@ -369,14 +609,17 @@ export class SystemState {
 
   private onPipe(ev: EventView, th: ThreadInfo, type: number): void {
     if (ev.i64(0) < 0) return;
-    const f1 = paramIndexOf(type, 'fd1'), f2 = paramIndexOf(type, 'fd2'), ii = paramIndexOf(type, 'ino');
+    const ii = P.ino[type];
     const ino = ii >= 0 ? ev.u64n(ii) : 0n;
-    for (const i of [f1, f2]) {
-      if (i < 0 || !ev.has(i)) continue;
-      const info = newFdInfo(ScapFdType.Fifo);
-      info.ino = ino;
-      th.fds.set(ev.i64(i), info);
-    }
+    this.addPipeEnd(ev, th, P.fd1[type], ino);
+    this.addPipeEnd(ev, th, P.fd2[type], ino);
+  }
+
+  private addPipeEnd(ev: EventView, th: ThreadInfo, i: number, ino: bigint): void {
+    if (i < 0 || !ev.has(i)) return;
+    const info = newFdInfo(ScapFdType.Fifo);
+    info.ino = ino;
+    th.fds.set(ev.i64(i), info);
   }
 
   /** An unconnected inet socket used with sendto()/sendmsg() takes its name from the destination. */
@@ -385,7 +628,7 @@ export class SystemState {
     const info = th.fds.get(this.eventFd(ev, th));
     if (!info || info.role !== SocketRole.None) return;
     if (info.type !== ScapFdType.Ipv4Sock && info.type !== ScapFdType.Ipv6Sock) return;
-    const ti = paramIndexOf(type, 'tuple');
+    const ti = P.tuple[type];
     let tuple: Uint8Array | null = ti >= 0 && ti < ev.paramCount() && ev.has(ti) ? ev.raw(ti) : null;
     if (tuple === null && this.enterMatches(th, type)) tuple = th.enter.tuple;
     if (tuple === null || tuple.length === 0) return;
@@ -396,14 +639,24 @@ export class SystemState {
     if (t.subarray(1, 1 + alen).every((x) => x === 0)) t.copyWithin(1, 1 + alen + 2, 1 + alen + 2 + alen);
     info.role = SocketRole.Client;
     info.name = socktupleToString(t);
+    setEnds(info, t, false);
   }
 
   private onSocketpair(ev: EventView, th: ThreadInfo, type: number): void {
     if (ev.i64(0) < 0) return;
-    for (const n of ['fd1', 'fd2']) {
-      const i = paramIndexOf(type, n);
-      if (i >= 0 && ev.has(i)) th.fds.set(ev.i64(i), newFdInfo(ScapFdType.UnixSock));
-    }
+    const src = P.source[type], peer = P.peer[type];
+    const a = src >= 0 && ev.has(src) ? ev.u64n(src) : 0n, b = peer >= 0 && ev.has(peer) ? ev.u64n(peer) : 0n;
+    this.addUnixEnd(ev, th, P.fd1[type], a, b);
+    this.addUnixEnd(ev, th, P.fd2[type], b, a);
+  }
+
+  private addUnixEnd(ev: EventView, th: ThreadInfo, i: number, self: bigint, peer: bigint): void {
+    if (i < 0 || !ev.has(i)) return;
+    const info = newFdInfo(ScapFdType.UnixSock);
+    info.family = SockFamily.Unix;
+    info.unixSource = self;
+    info.unixDest = peer;
+    th.fds.set(ev.i64(i), info);
   }
 
   private addSimple(ev: EventView, th: ThreadInfo, ftype: ScapFdType): void {
@@ -411,20 +664,102 @@ export class SystemState {
     if (fd >= 0 && ev.has(0)) th.fds.set(fd, newFdInfo(ftype));
   }
 
+  /** memfd_create: fd.name is the name given (libsinsp parse_memfd_create_exit), flags are MFD_* flags. */
+  private onMemfd(ev: EventView, th: ThreadInfo, type: number): void {
+    const fd = ev.i64(0);
+    if (fd < 0 || !ev.has(0)) return;
+    const ni = P.name[type], fi = P.flags[type];
+    const info = newFdInfo(ScapFdType.Memfd, ni >= 0 ? ev.str(ni) : '');
+    info.nameRaw = info.name;
+    if (fi >= 0) info.openFlags = ev.u32(fi);
+    th.fds.set(fd, info);
+  }
+
+  /** pidfd_getfd: a copy of another process's fd (found through the pidfd's process). */
+  private onPidfdGetfd(ev: EventView, th: ThreadInfo, _type: number): void {
+    const fd = ev.i64(0);
+    if (fd < 0 || !ev.has(0)) return;
+    const info = newFdInfo(ScapFdType.Unknown);
+    th.fds.set(fd, info);
+  }
+
+  private onSetId(ev: EventView, th: ThreadInfo, type: number, idx: Int8Array, isUid: boolean): void {
+    if (ev.i64(0) < 0) return;
+    const i = idx[type];
+    if (i < 0 || !ev.has(i)) return;
+    const id = ev.u32(i);
+    if (id === UNKNOWN_ID) return; // setresuid(-1, ...) leaves the id unchanged
+    if (isUid) th.uid = id; else th.gid = id;
+  }
+
+  private onCapset(ev: EventView, th: ThreadInfo, type: number): void {
+    if (ev.i64(0) < 0) return;
+    const ci = P.capI[type], cp = P.capP[type], ce = P.capE[type];
+    if (ci >= 0 && ev.has(ci)) th.capInheritable = ev.u64n(ci);
+    if (cp >= 0 && ev.has(cp)) th.capPermitted = ev.u64n(cp);
+    if (ce >= 0 && ev.has(ce)) th.capEffective = ev.u64n(ce);
+  }
+
   private onExecve(ev: EventView, th: ThreadInfo, type: number): void {
     if (ev.i64(0) < 0) return;
     const n = ev.paramCount();
-    const exe = paramIndexOf(type, 'exe'), args = paramIndexOf(type, 'args'), comm = paramIndexOf(type, 'comm');
-    if (exe >= 0 && exe < n) th.exe = ev.str(exe);
-    if (args >= 0 && args < n) th.args = ev.strList(args);
-    if (comm >= 0 && comm < n) th.comm = ev.str(comm);
-    else if (exe >= 0 && exe < n) th.comm = basename(th.exe);
-    const pid = paramIndexOf(type, 'pid');
-    if (pid >= 0 && pid < n && ev.has(pid)) th.pid = ev.i64(pid);
-    const ptid = paramIndexOf(type, 'ptid');
-    if (ptid >= 0 && ptid < n && ev.has(ptid)) th.ptid = ev.i64(ptid);
-    const cwd = paramIndexOf(type, 'cwd');
-    if (cwd >= 0 && cwd < n && ev.has(cwd)) th.cwd = ev.str(cwd);
+    const at = (i: number): boolean => i >= 0 && i < n;
+    const exe = P.exe[type], args = P.args[type], comm = P.comm[type];
+    if (at(exe)) th.exe = ev.str(exe);
+    if (at(args)) th.args = ev.strList(args);
+    if (at(comm)) th.comm = ev.str(comm);
+    else if (at(exe)) th.comm = basename(th.exe);
+    const pid = P.pid[type];
+    if (at(pid) && ev.has(pid)) th.pid = ev.i64(pid);
+    const ptid = P.ptid[type];
+    if (at(ptid) && ev.has(ptid)) th.ptid = ev.i64(ptid);
+    const cwd = P.cwd[type];
+    if (at(cwd) && ev.has(cwd)) th.cwd = withSlash(ev.str(cwd));
+    const ep = P.exepath[type];
+    th.exepath = at(ep) && ev.has(ep) ? ev.str(ep) : th.exe;
+    const env = P.env[type];
+    if (at(env)) th.env = ev.strList(env);
+    const fl = P.fdlimit[type];
+    if (at(fl)) th.fdlimit = ev.u64n(fl);
+    const pj = P.pfMaj[type], pm = P.pfMin[type];
+    if (at(pj)) th.pfmajor = ev.u64(pj);
+    if (at(pm)) th.pfminor = ev.u64(pm);
+    const vs = P.vmSize[type], vr = P.vmRss[type], vw = P.vmSwap[type];
+    if (at(vs)) th.vmsize = ev.u32(vs);
+    if (at(vr)) th.vmrss = ev.u32(vr);
+    if (at(vw)) th.vmswap = ev.u32(vw);
+    const cg = P.cgroups[type];
+    if (at(cg) && ev.has(cg)) { th.cgroups = ev.strList(cg); this.setContainer(th); }
+    const tty = P.tty[type];
+    if (at(tty)) th.tty = ev.u32(tty);
+    const vpgid = P.vpgid[type];
+    if (at(vpgid)) th.vpgid = ev.i64(vpgid);
+    const pgid = P.pgid[type];
+    if (at(pgid) && ev.has(pgid)) th.pgid = ev.i64(pgid);
+    const lu = P.loginuid[type];
+    if (at(lu)) th.loginuid = ev.u32(lu);
+    const ef = P.flags[type];
+    if (at(ef) && ev.has(ef)) {
+      const f = ev.u32(ef);
+      th.exeWritable = (f & PPM_EXE_WRITABLE) !== 0;
+      th.exeUpperLayer = (f & PPM_EXE_UPPER_LAYER) !== 0;
+      th.exeFromMemfd = (f & PPM_EXE_FROM_MEMFD) !== 0;
+      th.exeLowerLayer = (f & PPM_EXE_LOWER_LAYER) !== 0;
+    }
+    const ci = P.capI[type], cp = P.capP[type], ce = P.capE[type];
+    if (at(ci) && ev.has(ci)) th.capInheritable = ev.u64n(ci);
+    if (at(cp) && ev.has(cp)) th.capPermitted = ev.u64n(cp);
+    if (at(ce) && ev.has(ce)) th.capEffective = ev.u64n(ce);
+    const ino = P.exeIno[type], ct = P.exeCtime[type], mt = P.exeMtime[type];
+    if (at(ino)) th.exeIno = ev.u64n(ino);
+    if (at(ct)) th.exeInoCtime = ev.u64n(ct);
+    if (at(mt)) th.exeInoMtime = ev.u64n(mt);
+    const uid = P.uid[type], gid = P.gid[type];
+    if (at(uid) && ev.has(uid)) th.uid = ev.u32(uid);
+    if (at(gid) && ev.has(gid)) th.gid = ev.u32(gid);
+    th.lastExecTs = ev.ts;
+    // exec closes O_CLOEXEC descriptors (libsinsp sinsp_fdinfo::is_close_on_exec).
+    th.fds.deleteWhere(isCloseOnExec);
   }
 
   private onClone(ev: EventView, parentOrSelf: ThreadInfo | undefined): void {
@@ -432,66 +767,151 @@ export class SystemState {
     const res = ev.i64(0);
     if (res < 0) return;
     const n = ev.paramCount();
-    const get = (name: string) => { const i = paramIndexOf(type, name); return i >= 0 && i < n ? i : -1; };
-    const fi = get('flags');
+    const get = (table: Int8Array): number => { const i = table[type]; return i >= 0 && i < n ? i : -1; };
+    const fi = get(P.flags);
     const flags = fi >= 0 ? ev.u32(fi) : 0;
-    const exeI = get('exe'), argsI = get('args'), commI = get('comm'), cwdI = get('cwd');
-    const vtidI = res === 0 ? get('vtid') : -1, vpidI = res === 0 ? get('vpid') : -1;
     let childTid: number, childPid: number, ptid: number;
     let parent: ThreadInfo | undefined;
     if (res === 0) {
       // The child's own return: its tid/pid/ptid are in the params.
-      if (parentOrSelf !== undefined) return;
-      const pi = get('pid'), pti = get('ptid');
+      if (parentOrSelf !== undefined) {
+        // Already created by the parent's return: the child knows its namespaced ids best.
+        const vt = get(P.vtid), vp = get(P.vpid);
+        if (vt >= 0 && ev.has(vt)) parentOrSelf.vtid = ev.i64(vt);
+        if (vp >= 0 && ev.has(vp)) parentOrSelf.vpid = ev.i64(vp);
+        return;
+      }
+      const pi = get(P.pid), pti = get(P.ptid);
       childTid = ev.tid;
       childPid = pi >= 0 ? ev.i64(pi) : ev.tid;
       ptid = pti >= 0 ? ev.i64(pti) : 0;
-      parent = this.threads.get(ptid);
+      parent = this.threads.peek(ptid);
     } else {
-      if (this.threads.get(res) !== undefined) return;
+      if (this.threads.peek(res) !== undefined) return;
       parent = parentOrSelf;
       // In a child pid namespace the returned id is the namespaced one: the child-side event will tell more.
       if (parent !== undefined && (parent.inPidNs || (parent.vtid >= 0 && parent.vtid !== parent.tid))) return;
+      // libsinsp parse_clone_exit_caller leaves these to the child's own event: its ids or parent differ.
+      if ((flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID | PPM_CL_CLONE_PARENT)) !== 0) return;
       childTid = res;
-      childPid = (flags & PPM_CL_CLONE_THREAD) !== 0 ? (parent?.pid ?? ev.tid) : res;
-      ptid = ev.tid;
+      const sameGroup = (flags & PPM_CL_CLONE_THREAD) !== 0;
+      childPid = sameGroup ? (parent?.pid ?? ev.tid) : res;
+      // A new thread's parent is the caller's parent; a new process's parent is the caller.
+      ptid = sameGroup && parent !== undefined ? parent.ptid : ev.tid;
     }
     const sameProcess = (flags & PPM_CL_CLONE_THREAD) !== 0;
     let fds: FdTable;
     if (parent !== undefined && (sameProcess || (flags & PPM_CL_CLONE_FILES) !== 0)) fds = parent.fds;
     else if (parent !== undefined) fds = parent.fds.clone();
-    else fds = new FdTable(this.fdLimit);
-    const exe = exeI >= 0 ? ev.str(exeI) : parent?.exe ?? '';
-    this.threads.add({
-      tid: childTid, pid: childPid, ptid,
-      comm: commI >= 0 ? ev.str(commI) : basename(exe),
-      exe, exepath: parent?.exepath ?? '',
-      args: argsI >= 0 ? ev.strList(argsI) : parent?.args.slice() ?? [],
-      cwd: cwdI >= 0 ? ev.str(cwdI) : parent?.cwd ?? '',
-      uid: parent?.uid ?? 0, gid: parent?.gid ?? 0,
-      vtid: vtidI >= 0 ? ev.i64(vtidI) : -1, vpid: vpidI >= 0 ? ev.i64(vpidI) : -1,
-      inPidNs: (flags & PPM_CL_CHILD_IN_PIDNS) !== 0 || (parent?.inPidNs ?? false),
-      fds, enter: newEnterState(),
-    });
+    else fds = new FdTable(this.fdLimit, this.fdStats);
+    const th = newThreadInfo(childTid, fds);
+    if (parent !== undefined) inheritProcessFacts(th, parent);
+    th.pid = childPid;
+    th.ptid = ptid;
+    th.flags = flags;
+    th.cloneTs = ev.ts;
+    const exeI = get(P.exe), argsI = get(P.args), commI = get(P.comm), cwdI = get(P.cwd);
+    th.exe = exeI >= 0 ? ev.str(exeI) : parent?.exe ?? '';
+    th.comm = commI >= 0 ? ev.str(commI) : basename(th.exe);
+    if (argsI >= 0) th.args = ev.strList(argsI);
+    if (cwdI >= 0 && ev.has(cwdI)) th.cwd = withSlash(ev.str(cwdI));
+    const ui = get(P.uid), gi = get(P.gid);
+    if (ui >= 0 && ev.has(ui)) th.uid = ev.u32(ui);
+    else if (parent === undefined) th.uid = 0;
+    if (gi >= 0 && ev.has(gi)) th.gid = ev.u32(gi);
+    else if (parent === undefined) th.gid = 0;
+    const fl = get(P.fdlimit), vs = get(P.vmSize), vr = get(P.vmRss), vw = get(P.vmSwap);
+    if (fl >= 0) th.fdlimit = ev.u64n(fl);
+    if (vs >= 0) th.vmsize = ev.u32(vs);
+    if (vr >= 0) th.vmrss = ev.u32(vr);
+    if (vw >= 0) th.vmswap = ev.u32(vw);
+    const cg = get(P.cgroups);
+    if (cg >= 0 && ev.has(cg)) { th.cgroups = ev.strList(cg); this.setContainer(th); }
+    const pts = get(P.pidnsTs);
+    if (pts >= 0 && ev.has(pts)) th.pidnsInitStartTs = ev.u64n(pts);
+    if (res === 0) {
+      const vt = get(P.vtid), vp = get(P.vpid);
+      th.vtid = vt >= 0 ? ev.i64(vt) : -1;
+      th.vpid = vp >= 0 ? ev.i64(vp) : -1;
+    } else {
+      // The caller path only runs outside pid namespaces (checked above): namespaced ids are the real ones.
+      th.vtid = childTid; th.vpid = childPid;
+    }
+    th.inPidNs = (flags & PPM_CL_CHILD_IN_PIDNS) !== 0 || (parent?.inPidNs ?? false);
+    this.addThread(th);
   }
 
   private onChdir(ev: EventView, th: ThreadInfo, type: number): void {
     if (ev.i64(0) < 0) return;
-    const pi = paramIndexOf(type, 'path');
+    const pi = P.path[type];
     if (pi < 0 || !ev.has(pi)) return;
-    th.cwd = concatenatePaths(th.cwd, ev.str(pi));
+    this.setCwd(th, concatenatePaths(th.cwd, ev.str(pi)));
   }
 
   private onFchdir(ev: EventView, th: ThreadInfo): void {
     if (ev.i64(0) < 0) return;
     const info = th.fds.get(this.eventFd(ev, th));
-    if (info) th.cwd = info.name;
+    if (info) this.setCwd(th, info.name);
   }
+
+  /** Threads of a process share the cwd (CLONE_FS): the main thread follows too. */
+  private setCwd(th: ThreadInfo, cwd: string): void {
+    th.cwd = withSlash(cwd);
+    if (th.tid !== th.pid) {
+      const main = this.threads.peek(th.pid);
+      if (main !== undefined) main.cwd = th.cwd;
+    }
+  }
+}
+
+/** Process-wide facts a new thread or forked child starts with (libsinsp copies them from the caller). */
+function inheritProcessFacts(th: ThreadInfo, p: ThreadInfo): void {
+  th.sid = p.sid; th.vpgid = p.vpgid; th.pgid = p.pgid; th.comm = p.comm; th.exe = p.exe; th.exepath = p.exepath;
+  th.args = p.args; th.env = p.env; th.cwd = p.cwd; th.uid = p.uid; th.gid = p.gid; th.loginuid = p.loginuid;
+  th.tty = p.tty; th.capInheritable = p.capInheritable; th.capPermitted = p.capPermitted;
+  th.capEffective = p.capEffective; th.exeIno = p.exeIno; th.exeInoCtime = p.exeInoCtime;
+  th.exeInoMtime = p.exeInoMtime; th.exeWritable = p.exeWritable; th.exeUpperLayer = p.exeUpperLayer;
+  th.exeLowerLayer = p.exeLowerLayer; th.exeFromMemfd = p.exeFromMemfd; th.pidnsInitStartTs = p.pidnsInitStartTs;
+  th.lastExecTs = p.lastExecTs; th.cgroups = p.cgroups; th.containerId = p.containerId;
+  th.containerFullId = p.containerFullId; th.root = p.root; th.fdlimit = p.fdlimit;
+}
+
+/** connect/accept/send tuples are client->server (libsinsp m_sip/m_sport = client end). */
+function setEnds(info: FdInfo, t: Uint8Array, _swap: boolean): void {
+  const fam = t[0];
+  if (fam === 2 && t.length >= 13) {
+    info.family = SockFamily.Inet;
+    info.cip = ipv4ToString(t, 1); info.cport = t[5] | (t[6] << 8);
+    info.sip = ipv4ToString(t, 7); info.sport = t[11] | (t[12] << 8);
+  } else if (fam === 10 && t.length >= 37) {
+    info.family = SockFamily.Inet6;
+    const mapped = isIpv4MappedIpv6(t, 1) && isIpv4MappedIpv6(t, 19);
+    info.cip = mapped ? ipv4ToString(t, 13) : ipv6ToString(t, 1); info.cport = t[17] | (t[18] << 8);
+    info.sip = mapped ? ipv4ToString(t, 31) : ipv6ToString(t, 19); info.sport = t[35] | (t[36] << 8);
+  } else if (fam === 1 && t.length >= 17) {
+    info.family = SockFamily.Unix;
+    const dv = new DataView(t.buffer, t.byteOffset, t.length);
+    info.unixSource = dv.getBigUint64(1, true);
+    info.unixDest = dv.getBigUint64(9, true);
+  }
+}
+
+const PPM_EPOLL_CLOEXEC = 1 << 0;
+const PPM_MFD_CLOEXEC = 1 << 0;
+function isCloseOnExec(info: FdInfo): boolean {
+  if ((info.openFlags & PPM_O_CLOEXEC) !== 0 && (info.type === ScapFdType.File || info.type === ScapFdType.Directory)) return true;
+  if (info.type === ScapFdType.EventPoll && (info.openFlags & PPM_EPOLL_CLOEXEC) !== 0) return true;
+  return info.type === ScapFdType.Memfd && (info.openFlags & PPM_MFD_CLOEXEC) !== 0;
 }
 
 function basename(p: string): string {
   const i = p.lastIndexOf('/');
   return i >= 0 ? p.slice(i + 1) : p;
+}
+
+/** libsinsp keeps cwd with a trailing '/' (sinsp_threadinfo::set_cwd). */
+function withSlash(p: string): string {
+  return p === '' || p.endsWith('/') ? p : p + '/';
 }
 
 /** libsinsp concatenate_paths: join a relative path to a base and normalise `.`, `..` and `//`. */
@@ -506,34 +926,54 @@ export function concatenatePaths(base: string, path: string): string {
   return '/' + parts.join('/');
 }
 
-/** The fd name libsinsp derives from a metadata fd entry. */
+/** The fd libsinsp derives from a metadata fd entry. */
 export function fdFromMetadata(e: FdEntry): FdInfo {
   let type = e.type;
   if (type === ScapFdType.FileV2) type = ScapFdType.File;
   const info = newFdInfo(type, e.name);
+  info.fd = e.fd;
+  info.nameRaw = e.name;
   info.openFlags = e.openFlags;
   info.ino = e.ino;
   info.dev = e.dev;
   switch (e.type) {
     case ScapFdType.Ipv4Sock:
       info.l4proto = (e.l4proto ?? 0) as L4Proto;
+      info.family = SockFamily.Inet;
       info.name = `${ipv4ToString(e.sip!)}:${e.sport}->${ipv4ToString(e.dip!)}:${e.dport}`;
+      info.cip = ipv4ToString(e.sip!); info.cport = e.sport ?? 0;
+      info.sip = ipv4ToString(e.dip!); info.sport = e.dport ?? 0;
       break;
-    case ScapFdType.Ipv6Sock:
+    case ScapFdType.Ipv6Sock: {
       info.l4proto = (e.l4proto ?? 0) as L4Proto;
-      info.name = isIpv4MappedIpv6(e.sip!) && isIpv4MappedIpv6(e.dip!)
-        ? `${ipv4ToString(e.sip!, 12)}:${e.sport}->${ipv4ToString(e.dip!, 12)}:${e.dport}`
-        : `${ipv6ToString(e.sip!)}:${e.sport}->${ipv6ToString(e.dip!)}:${e.dport}`;
+      info.family = SockFamily.Inet6;
+      const mapped = isIpv4MappedIpv6(e.sip!) && isIpv4MappedIpv6(e.dip!);
+      info.cip = mapped ? ipv4ToString(e.sip!, 12) : ipv6ToString(e.sip!); info.cport = e.sport ?? 0;
+      info.sip = mapped ? ipv4ToString(e.dip!, 12) : ipv6ToString(e.dip!); info.sport = e.dport ?? 0;
+      info.name = `${info.cip}:${info.cport}->${info.sip}:${info.sport}`;
       break;
+    }
     case ScapFdType.Ipv4ServSock:
       info.l4proto = (e.l4proto ?? 0) as L4Proto;
+      info.family = SockFamily.Inet;
       info.name = `${ipv4ToString(e.sip!)}:${e.sport}`;
       info.role = SocketRole.Server;
+      info.sip = ipv4ToString(e.sip!); info.sport = e.sport ?? 0;
       break;
     case ScapFdType.Ipv6ServSock:
       info.l4proto = (e.l4proto ?? 0) as L4Proto;
+      info.family = SockFamily.Inet6;
       info.name = `${ipv6ToString(e.sip!)}:${e.sport}`;
       info.role = SocketRole.Server;
+      info.sip = ipv6ToString(e.sip!); info.sport = e.sport ?? 0;
+      break;
+    case ScapFdType.UnixSock:
+      info.family = SockFamily.Unix;
+      info.unixSource = e.unixSource ?? 0n;
+      info.unixDest = e.unixDest ?? 0n;
+      break;
+    case ScapFdType.Netlink:
+      info.family = SockFamily.Netlink;
       break;
     default:
       break;

@@ -114,8 +114,8 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
 
 async function readCapture(path: string, printer: EventPrinter): Promise<number> {
   try {
-    const reader = await openScap(path);
-    for (const item of reader) {
+    const reader = await openScap(path, { streaming: true });
+    for await (const item of reader) {
       if (item.kind === 'section') { printer.loadMetadata(item.metadata); continue; }
       if (!(await printer.batch(item.batch))) break;
     }
