@@ -29,6 +29,15 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await runCapture(opts);
     });
 
+  program
+    .command('list-fields')
+    .description('list every field usable in rule conditions and -p formats, like falco --list')
+    .option('--json', 'machine-readable list')
+    .action(async (opts) => {
+      const { runListFields } = await import('./commands/list-fields.js');
+      process.exitCode = runListFields(opts);
+    });
+
   await program.parseAsync(argv);
 }
 

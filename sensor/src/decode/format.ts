@@ -1,15 +1,15 @@
 // sysdig-compatible text output: renders event parameters the way sysdig 0.29.3 (libsinsp
 // sinsp_evt::get_param_as_str + the evt.args filtercheck) prints them, and compiles `-p` formats once into a
-// list of literals and field extractors. Field values come from the EventView and the minimal SystemState.
-import { EVENTS, ParamKind, type EventInfo, type ParamInfo } from '../schema/index.js';
+// list of literals and bound fields from the field registry (rules/fields), the single source of fields.
+import { EVENTS, ParamKind, type ParamInfo } from '../schema/index.js';
 import type { CaptureMetadata } from '../schema/capture-types.js';
 import type { EventView } from './event-view.js';
 import { sockaddrToString, socktupleToString } from './net.js';
 import { errnoName, ppmScName, signalName } from './names.js';
 import { FLAG_TABLES, flagTableFor, renderFlags, type FlagTable } from './flag-tables.js';
-import { SystemState, concatenatePaths, paramIndexOf } from '../state/system-state.js';
+import { SystemState, concatenatePaths } from '../state/system-state.js';
 import { fdTypeChar, l4Char, type FdInfo } from '../state/fd-table.js';
-import type { ThreadInfo } from '../state/thread-table.js';
+import { FIELD_REGISTRY, FieldContext, FieldError, eventTypeName, renderValue, type BoundField, type FieldRegistry } from '../rules/fields/index.js';
 
 /** sysdig's default line format (the leading `*` prints events even when a field is missing). */
 export const DEFAULT_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
@@ -70,10 +70,16 @@ export class ParamRenderer {
     this.snaplen = options.snaplen ?? 80;
   }
 
-  /** User and group names for uid/gid params (from the capture's user list). */
+  private linked: { loadMetadata(md: CaptureMetadata): void } | undefined;
+
+  /** Another consumer of the same metadata (the Formatter's field context), fed by loadMetadata. */
+  linkMetadata(target: { loadMetadata(md: CaptureMetadata): void }): void { this.linked = target; }
+
+  /** User and group names for uid/gid params (from the capture's user list); also feeds the linked context. */
   loadMetadata(md: CaptureMetadata): void {
     for (const u of md.users) if (!this.users.has(u.uid)) this.users.set(u.uid, u.name);
     for (const g of md.groups) if (!this.groups.has(g.gid)) this.groups.set(g.gid, g.name);
+    this.linked?.loadMetadata(md);
   }
 
   /** `name=value(resolved) ` for every param, as the evt.args field (empty for generic syscall events). */
@@ -362,166 +368,10 @@ function formatAbsTime(ns: bigint): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)} ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(nsec, 9)} ${z}`;
 }
 
-/** Local `HH:MM:SS` / `YYYY-MM-DD HH:MM:SS` for a second, cached (consecutive events share the second). */
-class ClockCache {
-  private sec = -1;
-  private hms = '';
-  private ymd = '';
-  at(sec: number): void {
-    if (sec === this.sec) return;
-    this.sec = sec;
-    const d = new Date(sec * 1000);
-    this.hms = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
-    this.ymd = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
-  }
-  time(ev: EventView): string {
-    const ns = ev.ts;
-    this.at(Number(ns / 1_000_000_000n));
-    return this.hms + '.' + pad(Number(ns % 1_000_000_000n), 9);
-  }
-  datetime(ev: EventView): string {
-    const t = this.time(ev);
-    return this.ymd + ' ' + t;
-  }
-}
-
-/** Event names sysdig 0.29.3 printed differently (renamed in libs since). */
-const SYSDIG_LEGACY_EVENT_NAMES: Record<number, string> = { 196: 'sysdigevent', 197: 'sysdigevent' };
-
-/** sysdig evt.type: the event name, or the native syscall name for generic `syscall` events. */
-export function eventTypeName(ev: EventView): string {
-  const type = ev.type;
-  if (type === PPME_GENERIC_E || type === PPME_GENERIC_X) return ppmScName(ev.u16(0));
-  return SYSDIG_LEGACY_EVENT_NAMES[type] ?? EVENTS[type]?.name ?? '<unknown>';
-}
-
 // ---------------------------------------------------------------------------------------------------------
-// -p formats
+// -p formats: literals and fields from the field registry (rules/fields), rendered by its one value renderer.
 
-/** Extracts one field; `undefined` means "not available for this event". */
-export type FieldExtractor = (ev: EventView) => string | undefined;
-
-export interface FieldDef {
-  readonly name: string;
-  readonly desc: string;
-  /** Builds the extractor; `arg` is the text after the name (`evt.arg.NAME` → NAME, `evt.arg[0]` → 0). */
-  readonly make: (f: Formatter, arg: string | undefined) => FieldExtractor;
-}
-
-function exitParam(ev: EventView, name: string): number {
-  return paramIndexOf(ev.type, name);
-}
-
-function threadOf(f: Formatter, ev: EventView): ThreadInfo | undefined { return f.state.thread(ev.tid); }
-
-function eventInfo(ev: EventView): EventInfo | undefined { return EVENTS[ev.type]; }
-
-function argIndex(ev: EventView, arg: string): number {
-  if (/^\d+$/.test(arg)) { const i = Number(arg); return i < ev.paramCount() ? i : -1; }
-  let i = paramIndexOf(ev.type, arg);
-  if (i < 0) i = PLANS[ev.type]?.findIndex((p) => p.label === arg) ?? -1;
-  return i >= 0 && i < ev.paramCount() ? i : -1;
-}
-
-function resValue(ev: EventView): number | undefined {
-  const info = eventInfo(ev);
-  if (!info || info.dir !== '<') return undefined;
-  let i = exitParam(ev, 'res');
-  if (i < 0 && info.flags.includes('EF_CREATES_FD')) i = exitParam(ev, 'fd');
-  if (i < 0 || i >= ev.paramCount()) return undefined;
-  return ev.i64(i);
-}
-
-const IO_READ = 'EC_IO_READ', IO_WRITE = 'EC_IO_WRITE';
-
-/** Field table (HOUSE-STYLE 9: a field is one entry). */
-export const FIELDS: readonly FieldDef[] = [
-  { name: 'evt.num', desc: 'event number', make: () => (ev) => String(ev.num) },
-  { name: 'evt.time', desc: 'local time, ns', make: (f) => (ev) => f.clock.time(ev) },
-  { name: 'evt.outputtime', desc: 'time as printed by default (evt.time)', make: (f) => (ev) => f.clock.time(ev) },
-  { name: 'evt.datetime', desc: 'local date and time', make: (f) => (ev) => f.clock.datetime(ev) },
-  { name: 'evt.rawtime', desc: 'ns since the epoch', make: () => (ev) => ev.ts.toString() },
-  { name: 'evt.rawtime.s', desc: 'seconds since the epoch', make: () => (ev) => (ev.ts / 1_000_000_000n).toString() },
-  { name: 'evt.rawtime.ns', desc: 'ns part of the time', make: () => (ev) => (ev.ts % 1_000_000_000n).toString() },
-  { name: 'evt.cpu', desc: 'CPU', make: () => (ev) => String(ev.cpu) },
-  { name: 'evt.dir', desc: '> enter, < exit', make: () => (ev) => eventInfo(ev)?.dir ?? '' },
-  { name: 'evt.type', desc: 'event name', make: () => (ev) => eventTypeName(ev) },
-  { name: 'evt.args', desc: 'all params', make: (f) => (ev) => f.params.args(ev) },
-  { name: 'evt.count', desc: '1 for every event', make: () => () => '1' },
-  {
-    name: 'evt.arg', desc: 'one param, resolved (evt.arg.NAME or evt.arg[N])',
-    make: (f, arg) => (ev) => {
-      const i = argIndex(ev, arg ?? '');
-      if (i < 0) return undefined;
-      f.params.param(ev, i);
-      return f.params.resolved !== '' ? f.params.resolved : f.params.value;
-    },
-  },
-  {
-    name: 'evt.rawarg', desc: 'one param, unresolved',
-    make: (f, arg) => (ev) => {
-      const i = argIndex(ev, arg ?? '');
-      if (i < 0) return undefined;
-      f.params.param(ev, i);
-      return f.params.value;
-    },
-  },
-  {
-    name: 'evt.res', desc: 'SUCCESS or the errno name',
-    make: () => (ev) => {
-      const r = resValue(ev);
-      if (r === undefined) return undefined;
-      return r >= 0 ? 'SUCCESS' : (errnoName(r | 0) || String(r));
-    },
-  },
-  { name: 'evt.rawres', desc: 'return value', make: () => (ev) => { const r = resValue(ev); return r === undefined ? undefined : String(r); } },
-  { name: 'evt.failed', desc: 'true for failed syscalls', make: () => (ev) => { const r = resValue(ev); return r !== undefined && r < 0 ? 'true' : 'false'; } },
-  { name: 'evt.is_io', desc: 'reads or writes data', make: () => (ev) => { const c = eventInfo(ev)?.categories; return c && (c.includes(IO_READ) || c.includes(IO_WRITE)) ? 'true' : 'false'; } },
-  { name: 'evt.is_io_read', desc: 'reads data', make: () => (ev) => (eventInfo(ev)?.categories.includes(IO_READ) ? 'true' : 'false') },
-  { name: 'evt.is_io_write', desc: 'writes data', make: () => (ev) => (eventInfo(ev)?.categories.includes(IO_WRITE) ? 'true' : 'false') },
-  { name: 'evt.category', desc: 'event category', make: () => (ev) => categoryName(eventInfo(ev)) },
-  { name: 'thread.tid', desc: 'thread id', make: () => (ev) => (ev.tid >= 2 ** 63 ? String(ev.view.getBigInt64(ev.base + 8, true)) : String(ev.tid)) },
-  { name: 'proc.name', desc: 'process name (comm)', make: (f) => (ev) => threadOf(f, ev)?.comm || undefined },
-  { name: 'proc.pid', desc: 'process id', make: (f) => (ev) => { const t = threadOf(f, ev); return t ? String(t.pid) : undefined; } },
-  { name: 'proc.ppid', desc: 'parent process id', make: (f) => (ev) => { const t = threadOf(f, ev); if (!t) return undefined; const m = f.state.thread(t.pid); return String(m ? m.ptid : t.ptid); } },
-  { name: 'proc.exe', desc: 'argv[0]', make: (f) => (ev) => threadOf(f, ev)?.exe || undefined },
-  { name: 'proc.exepath', desc: 'executable path', make: (f) => (ev) => threadOf(f, ev)?.exepath },
-  { name: 'proc.args', desc: 'arguments', make: (f) => (ev) => threadOf(f, ev)?.args.join(' ') },
-  { name: 'proc.cmdline', desc: 'name and arguments', make: (f) => (ev) => { const t = threadOf(f, ev); return t ? [t.comm, ...t.args].join(' ') : undefined; } },
-  { name: 'proc.cwd', desc: 'working directory', make: (f) => (ev) => threadOf(f, ev)?.cwd },
-  {
-    name: 'fd.num', desc: 'fd of the event',
-    make: (f) => (ev) => {
-      // libsinsp: the fd number is known once the fd is in the table; enter events that create one say -1.
-      const t = threadOf(f, ev);
-      const fd = f.state.eventFd(ev, t);
-      if (t?.fds.get(fd) !== undefined) return String(fd);
-      const info = eventInfo(ev);
-      return info?.dir === '>' && info.flags.includes('EF_CREATES_FD') && t !== undefined ? '-1' : undefined;
-    },
-  },
-  {
-    name: 'fd.name', desc: 'name of the event fd',
-    make: (f) => (ev) => { const t = threadOf(f, ev); const fd = f.state.eventFd(ev, t); const i = t?.fds.get(fd); return i ? sanitize(i.name) : undefined; },
-  },
-  {
-    name: 'fd.type', desc: 'type of the event fd',
-    make: (f) => (ev) => { const t = threadOf(f, ev); const i = t?.fds.get(f.state.eventFd(ev, t)); return i ? FD_TYPE_NAMES[i.type] ?? 'unknown' : undefined; },
-  },
-];
-
-const FD_TYPE_NAMES: Record<number, string> = {
-  1: 'file', 2: 'directory', 3: 'ipv4', 4: 'ipv6', 5: 'ipv4', 6: 'ipv6', 7: 'fifo', 8: 'unix', 9: 'event',
-  10: 'unsupported', 11: 'signalfd', 12: 'eventpoll', 13: 'inotify', 14: 'timerfd', 15: 'netlink', 16: 'file',
-  17: 'bpf', 18: 'userfaultfd', 19: 'io_uring', 20: 'memfd', 21: 'pidfd',
-};
-
-function categoryName(info: EventInfo | undefined): string {
-  const c = info?.categories.find((x) => !['EC_SYSCALL', 'EC_TRACEPOINT', 'EC_PLUGIN', 'EC_METAEVENT'].includes(x));
-  return c ? c.slice(3).toLowerCase() : 'unknown';
-}
-
-const FIELD_BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
+export { eventTypeName };
 
 export class FormatError extends Error {
   constructor(readonly code: 'EFIELD' | 'ESYNTAX', message: string, readonly position: number) {
@@ -530,21 +380,31 @@ export class FormatError extends Error {
   }
 }
 
-type Part = string | FieldExtractor;
+type Part = string | BoundField;
 
-/** Owns the state-dependent helpers that compiled formats share. */
+/** Owns the state-dependent helpers that compiled formats share: the param renderer and the field context. */
 export class Formatter {
   readonly params: ParamRenderer;
-  readonly clock = new ClockCache();
-  constructor(readonly state: SystemState, options: RenderOptions = {}) {
+  readonly fields: FieldContext;
+  constructor(readonly state: SystemState, options: RenderOptions = {}, readonly registry: FieldRegistry = FIELD_REGISTRY) {
     this.params = new ParamRenderer(state, options);
+    this.fields = new FieldContext(state, this.params);
+    this.params.linkMetadata(this.fields);
   }
 
-  /** Compiles a sysdig `-p` format once. A leading `*` prints events whose fields are missing (as `<NA>`). */
+  /** Users, groups, interfaces and hostname for params and fields (ParamRenderer.loadMetadata does the same). */
+  loadMetadata(md: CaptureMetadata): void { this.params.loadMetadata(md); }
+
+  /**
+   * Compiles a sysdig `-p` format once: `%field`, `%field[arg]`, `%evt.arg.NAME`, `%%` for a percent sign.
+   * A leading `*` prints events whose fields are missing (as `<NA>`). Unknown fields are errors that name the
+   * field and its position (sysdig's prefix matching of unknown names is deliberately not copied).
+   */
   compile(format: string): CompiledFormat {
     let all = false;
     let s = format;
-    if (s.startsWith('*')) { all = true; s = s.slice(1); }
+    let offset = 0;
+    if (s.startsWith('*')) { all = true; s = s.slice(1); offset = 1; }
     const parts: Part[] = [];
     let lit = '';
     let k = 0;
@@ -554,47 +414,52 @@ export class Formatter {
       if (s[k + 1] === '%') { lit += '%'; k += 2; continue; }
       const start = k + 1;
       let e = start;
-      while (e < s.length && /[A-Za-z0-9_.]/.test(s[e])) e++;
-      let name = s.slice(start, e);
-      let arg: string | undefined;
+      while (e < s.length && isFieldChar(s.charCodeAt(e))) e++;
+      // Trailing dots are punctuation, not part of the field name.
+      while (e > start && s[e - 1] === '.') e--;
       if (s[e] === '[') {
         const close = s.indexOf(']', e);
-        if (close < 0) throw new FormatError('ESYNTAX', `unterminated [ in format at ${e}`, e);
-        arg = s.slice(e + 1, close);
+        if (close < 0) throw new FormatError('ESYNTAX', `unterminated [ in format at position ${e + offset}`, e + offset);
         e = close + 1;
       }
-      // Trailing dots are punctuation, not part of the field name.
-      while (name.endsWith('.')) { name = name.slice(0, -1); e--; }
-      let def = FIELD_BY_NAME.get(name);
-      if (def === undefined) {
-        for (const prefix of ['evt.arg.', 'evt.rawarg.']) {
-          if (name.startsWith(prefix) && name.length > prefix.length) {
-            def = FIELD_BY_NAME.get(prefix.slice(0, -1));
-            arg = name.slice(prefix.length);
-          }
-        }
+      const text = s.slice(start, e);
+      if (text === '') throw new FormatError('ESYNTAX', `expected a field name after % at position ${start + offset}`, start + offset);
+      let bound: BoundField;
+      try {
+        bound = this.registry.bind(text, start + offset);
+      } catch (err) {
+        if (err instanceof FieldError) throw new FormatError(err.code === 'EFIELD_SYNTAX' ? 'ESYNTAX' : 'EFIELD', err.message, start + offset);
+        throw err;
       }
-      if (def === undefined) throw new FormatError('EFIELD', `unknown field %${name} at position ${start}`, start);
       if (lit !== '') { parts.push(lit); lit = ''; }
-      parts.push(def.make(this, arg));
+      parts.push(bound);
       k = e;
     }
     if (lit !== '') parts.push(lit);
-    return new CompiledFormat(parts, all);
+    return new CompiledFormat(parts, all, this.fields);
   }
 }
 
+function isFieldChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
+}
+
 export class CompiledFormat {
-  constructor(private readonly parts: readonly Part[], private readonly printAll: boolean) {}
+  constructor(private readonly parts: readonly Part[], private readonly printAll: boolean, private readonly ctx: FieldContext) {}
+
+  /** The fields this format reads, in order (duplicates included). */
+  get fields(): BoundField[] { return this.parts.filter((p): p is BoundField => typeof p !== 'string'); }
 
   /** The line for an event, or null when a field is missing and the format does not start with `*`. */
   render(ev: EventView): string | null {
+    const ctx = this.ctx;
+    ctx.begin(ev);
     let out = '';
     const parts = this.parts;
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
       if (typeof p === 'string') { out += p; continue; }
-      const v = p(ev);
+      const v = renderValue(p.def, ctx.value(p));
       if (v === undefined) {
         if (!this.printAll) return null;
         out += '<NA>';
