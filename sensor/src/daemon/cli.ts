@@ -24,9 +24,11 @@ export async function main(argv: string[]): Promise<void> {
     .requiredOption('-w, --write <file>', 'output .scap file (gzip-compressed)')
     .option('--duration <seconds>', 'stop after SECONDS', (v) => parseCount(v, '--duration'))
     .option('--count <n>', 'stop after N events', (v) => parseCount(v, '--count'))
-    .action(async (opts) => {
+    .option('--no-env', 'empty the environment of exec events and of the process list (for fixtures)')
+    .argument('[command...]', 'run COMMAND and keep only its process tree; the capture ends when it exits (put it after --)')
+    .action(async (command: string[], opts) => {
       const { runCapture } = await import('./commands/capture.js');
-      process.exitCode = await runCapture(opts);
+      process.exitCode = await runCapture({ ...opts, command });
     });
 
   program

@@ -1,14 +1,26 @@
-// `sensord capture -w FILE [--duration S] [--count N]`: live events into a .scap capture that sysdig and
-// Falco read. Header blocks come from a /proc snapshot taken after the probe is attached, so no process
-// that starts during the snapshot is missed by both.
+// `sensord capture -w FILE [--duration S] [--count N] [--no-env] [-- CMD ARGS…]`: live events into a .scap
+// capture that sysdig and Falco read. Header blocks come from a /proc snapshot taken after the probe is
+// attached, so no process that starts during the snapshot is missed by both.
+// With a command, only that command's process tree is kept (process list, fds and events) and the capture
+// ends when the command exits: the form test fixtures are recorded in. --no-env empties the env parameter of
+// exec events and leaves environments out of the process list (fixtures must not carry this machine's env).
+import { spawn } from 'node:child_process';
 import { openLiveSource } from '../../source/live.js';
 import { ScapWriter } from '../../source/scap-writer.js';
 import { readProcSnapshot } from '../../source/proc-snapshot.js';
+import { EventView } from '../../decode/event-view.js';
+import { EVENTS, paramIndex } from '../../schema/index.js';
 import type { EventBatch } from '../../schema/capture-types.js';
 
-export interface CaptureOptions { write: string; duration?: number; count?: number }
+export interface CaptureOptions { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
+
+const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
+/** Index of the env parameter in exec exit events, -1 elsewhere. */
+const ENV_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (['execve', 'execveat'].includes(e.name) && e.dir === '<' ? paramIndex(e, 'env') : -1));
 
 export async function runCapture(opts: CaptureOptions): Promise<number> {
+  const keepEnv = opts.env !== false;
+  const command = opts.command ?? [];
   const source = openLiveSource();
   let stop = false;
   const onSignal = () => { stop = true; };
@@ -18,18 +30,33 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   const limit = opts.count ?? Infinity;
   let written = 0;
   let writer: ScapWriter | undefined;
+  let tree: ProcessTree | undefined;
+  let childExit: Promise<number> | undefined;
   try {
-    writer = await ScapWriter.create(opts.write, { gzip: true, metadata: await readProcSnapshot({ includeEnv: false }) });
+    if (command.length > 0) {
+      const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
+      tree = new ProcessTree(child.pid!);
+      childExit = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+      childExit.then(() => { setTimeout(() => { stop = true; }, 300); }, () => undefined);
+    }
+    const metadata = readProcSnapshot({ includeEnv: keepEnv, ...(tree ? { pids: tree.pids, includeThreads: true } : {}) });
+    writer = await ScapWriter.create(opts.write, { gzip: true, metadata });
+    const view = new EventView();
     while (!stop && written < limit && Date.now() < deadline) {
       const batch = await source.next();
       if (!batch) break;
       if (batch.count === 0) continue;
-      const take = Math.min(batch.count, limit - written);
-      await writer.writeBatch(take === batch.count ? batch : truncated(batch, take));
-      written += take;
+      if (!tree && keepEnv) {
+        const take = Math.min(batch.count, limit - written);
+        await writer.writeBatch(take === batch.count ? batch : { ...batch, count: take });
+        written += take;
+        continue;
+      }
+      written += await writeFiltered(writer, batch, view, tree, keepEnv, limit - written);
     }
     const stats = source.stats();
-    process.stderr.write(`sensord capture: ${written} events written to ${opts.write}; ring drops ${stats.drops}\n`);
+    const exit = childExit ? `; ${command[0]} exited ${await childExit}` : '';
+    process.stderr.write(`sensord capture: ${written} events written to ${opts.write}; ring drops ${stats.drops}${exit}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
@@ -39,6 +66,69 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   }
 }
 
-function truncated(batch: EventBatch, count: number): EventBatch {
-  return { ...batch, count };
+/** The thread ids of one command's process tree, grown through the clone-family exit events. */
+class ProcessTree {
+  readonly pids: Set<number>;
+  constructor(root: number) { this.pids = new Set([root]); }
+
+  /** Whether the event belongs to the tree (and learns new members from clone exits). */
+  admit(view: EventView): boolean {
+    const type = view.type;
+    if (this.pids.has(view.tid)) {
+      // Parent side: res is the child's tid.
+      if (CLONE_EXITS[type] === 1) { const res = view.i64(0); if (res > 0) this.pids.add(res); }
+      return true;
+    }
+    // Child side, seen before the parent's exit event: res 0, and its parent (ptid param 5) is in the tree.
+    if (CLONE_EXITS[type] === 1 && view.i64(0) === 0 && (this.pids.has(view.i64(5)) || this.pids.has(view.i64(4)))) {
+      this.pids.add(view.tid);
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Writes the records of `batch` that belong to the tree (all without one), with env emptied unless kept. */
+async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventView, tree: ProcessTree | undefined, keepEnv: boolean, room: number): Promise<number> {
+  const offsets = new Uint32Array(batch.count);
+  const cpus = new Uint16Array(batch.count);
+  let run = 0;
+  let written = 0;
+  const flushRun = async () => {
+    if (run > 0) await writer.writeBatch({ bytes: batch.bytes, view: batch.view, offsets, cpus, count: run });
+    run = 0;
+  };
+  for (let i = 0; i < batch.count && written < room; i++) {
+    view.set(batch.bytes, batch.view, batch.offsets[i], batch.cpus[i], 0);
+    if (tree && !tree.admit(view)) continue;
+    written++;
+    const envIndex = keepEnv ? -1 : ENV_PARAM[view.type];
+    if (envIndex >= 0 && view.paramLen(envIndex) > 0) {
+      await flushRun();
+      writer.writeRecord(withEmptyParam(view, envIndex), view.cpu);
+      continue;
+    }
+    offsets[run] = batch.offsets[i];
+    cpus[run] = batch.cpus[i];
+    run++;
+  }
+  await flushRun();
+  return written;
+}
+
+/** A copy of the record with parameter `index` emptied (length 0), header length and lengths array fixed. */
+export function withEmptyParam(view: EventView, index: number): Uint8Array {
+  const n = view.paramCount();
+  const removed = view.paramLen(index);
+  const src = view.bytes;
+  const base = view.base;
+  const len = view.len;
+  const out = new Uint8Array(len - removed);
+  const start = view.paramStart(index);
+  out.set(src.subarray(base, start), 0);
+  out.set(src.subarray(start + removed, base + len), start - base);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(16, len - removed, true);
+  if (index < n) dv.setUint16(26 + index * 2, 0, true);
+  return out;
 }
