@@ -97,8 +97,9 @@ export async function openScap(input: string | Uint8Array, options: ScapReadOpti
 }
 
 /**
- * The reader's bytes: one buffer sized for the whole (decompressed) capture, filled progressively by a pump
- * that runs on libuv's pool (file reads, zlib) while the parser works on what is already there.
+ * The reader's bytes: one buffer sized for the whole (decompressed) capture. Plain files are filled
+ * progressively by reads on libuv's pool while the parser works on what is already there; gzip captures
+ * arrive complete (see openFileInput).
  */
 class Input {
   filled = 0;
@@ -114,17 +115,6 @@ class Input {
     input.isComplete = true;
     input.error = error;
     return input;
-  }
-
-  /** Appends a chunk (gzip output), growing the buffer when the size hint was short (multi-member gzip). */
-  append(chunk: Uint8Array): void {
-    if (this.filled + chunk.length > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.filled + chunk.length));
-      grown.set(this.bytes.subarray(0, this.filled));
-      this.bytes = grown;
-    }
-    this.bytes.set(chunk, this.filled);
-    this.advance(this.filled + chunk.length);
   }
 
   advance(filled: number): void {
@@ -159,7 +149,7 @@ class Input {
 
 const READ_CHUNK = 4 << 20;
 
-/** Opens a capture file and starts pumping it (plain: 4 MiB reads; gzip: zlib stream) into an Input. */
+/** Opens a capture file: plain files are pumped in 4 MiB reads into an Input; gzip ones are inflated whole. */
 async function openFileInput(path: string): Promise<Input> {
   let fh: FileHandle;
   let size: number;
@@ -179,15 +169,10 @@ async function openFileInput(path: string): Promise<Input> {
     } finally {
       await fh.close();
     }
-    // ISIZE (the last 4 bytes) is the uncompressed size mod 2^32 of the last member: a hint, grown past if short.
-    // A damaged trailer can claim anything: trust it only up to deflate's maximum ratio (1032:1) and 1 GiB.
-    const hint = size >= 18 ? Math.min(raw.readUInt32LE(size - 4), size * 1032, 1 << 30) : 0;
-    const input = new Input(Buffer.allocUnsafe(Math.max(hint, 1 << 20)));
-    const z = zlib.createGunzip({ chunkSize: 1 << 20 });
-    z.on('data', (c: Buffer) => input.append(c));
-    z.on('end', () => input.finish());
-    z.on('error', (e: Error) => input.finish(new ScapError('EGZIP', `gzip stream damaged (${e.message}); ${input.filled} bytes decompressed`, input.filled)));
-    z.end(raw);
+    // One-shot inflate: measured faster here than a zlib stream feeding the parser, whose steps only advance
+    // between parser turns (no real overlap), so gzip captures are decompressed before parsing.
+    const { bytes, gzipError } = await decompress(raw);
+    const input = Input.complete(bytes, gzipError);
     return input;
   }
   const input = new Input(Buffer.allocUnsafe(size));
@@ -223,6 +208,7 @@ async function readFully(fh: FileHandle, buf: Buffer, size: number): Promise<voi
 async function decompress(raw: Uint8Array): Promise<{ bytes: Uint8Array; gzipError?: ScapError }> {
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { bytes: raw };
   try {
+    // Synchronous: measured ~1.5× faster here than the async one-shot (no copy of the output chunks).
     return { bytes: zlib.gunzipSync(raw, { chunkSize: 1 << 20 }) };
   } catch (first) {
     const partial = await gunzipPartial(raw);
