@@ -40,6 +40,42 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = runListFields(opts);
     });
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+  program
+    .command('run')
+    .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
+    .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
+    .option('--json', "alerts as Falco's JSON lines")
+    .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
+    .option('-T, --disable-tag <tag>', 'disable rules with this tag (repeatable, Falco -T)', collect)
+    .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
+    .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
+    .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
+    .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .action(async (opts) => {
+      const { runRun } = await import('./commands/run.js');
+      process.exitCode = await runRun(opts);
+    });
+
+  program
+    .command('replay')
+    .description("judge a .scap capture against rules, like falco -e; per-rule counts on stderr")
+    .requiredOption('-r, --read <file>', '.scap capture to replay (gzip or plain)')
+    .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
+    .option('--json', "alerts as Falco's JSON lines")
+    .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
+    .option('-T, --disable-tag <tag>', 'disable rules with this tag (repeatable, Falco -T)', collect)
+    .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
+    .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
+    .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
+    .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('-v, --verbose', 'log startup steps, rule warnings and engine counters')
+    .action(async (opts) => {
+      const { runReplay } = await import('./commands/replay.js');
+      process.exitCode = await runReplay(opts);
+    });
+
   await program.parseAsync(argv);
 }
 

@@ -1,0 +1,194 @@
+// `sensord run [--rules PATH]… [--json] [-t TAG]… [-T TAG]… [--min-priority P]`: the live sensor. Startup is a
+// named list of steps (load rules → start outputs → open probe → bootstrap state → watch rules → judge events),
+// torn down in reverse on SIGINT/SIGTERM; SIGHUP or a rules file change reloads the rules beside the running set.
+import os from 'node:os';
+import type { RuleSet } from '../../rules/types.js';
+import {
+  Engine, EngineError, RuleReloader, checkFilter, formatLoadMessage, loadRules, parsePriority, resolveRulePaths,
+  syscallSelection, type EngineOptions, type PreparedSet, type RateLimit,
+} from '../../rules/engine/index.js';
+import { FileOutput, OutputQueue, StdoutOutput, detectionSummary, type AlertOutput } from '../../output/index.js';
+
+export interface AlertingOptions {
+  rules?: string[];
+  json?: boolean;
+  tag?: string[];
+  disableTag?: string[];
+  minPriority?: string;
+  /** Prefix alerts with an ISO 8601 time (Falco's time_format_iso_8601). */
+  iso8601?: boolean;
+  /** `RATE[:BURST]` alerts per second per rule. */
+  rateLimit?: string;
+  /** Also append alerts to this file. */
+  outputFile?: string;
+  verbose?: boolean;
+}
+
+export type RunOptions = AlertingOptions;
+
+const log = (msg: string) => process.stderr.write(`sensord: ${msg}\n`);
+
+/** Runs one named startup/teardown step, logging its name and duration (HOUSE-STYLE 2). */
+export async function step<T>(name: string, fn: () => Promise<T> | T, quiet = false): Promise<T> {
+  const t0 = performance.now();
+  const r = await fn();
+  if (!quiet) log(`${name}: ok (${(performance.now() - t0).toFixed(0)} ms)`);
+  return r;
+}
+
+export function parseRateLimit(v: string | undefined): RateLimit | null {
+  if (v === undefined) return null;
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) throw new EngineError('ERATE', `--rate-limit: expected RATE[:BURST] (alerts/s per rule), got ${JSON.stringify(v)}`);
+  const rate = Number(m[1]);
+  return { rate, burst: m[2] !== undefined ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(rate)) };
+}
+
+/** Engine options from the command line (throws EngineError on bad values). */
+export function engineOptions(opts: AlertingOptions, emit: EngineOptions['emit']): EngineOptions {
+  const filter = {
+    tags: opts.tag ?? [], disabledTags: opts.disableTag ?? [],
+    minPriority: opts.minPriority !== undefined ? parsePriority(opts.minPriority) : undefined,
+  };
+  checkFilter(filter);
+  return {
+    ...filter,
+    rateLimit: parseRateLimit(opts.rateLimit),
+    timeIso8601: opts.iso8601 === true,
+    outputFields: opts.json === true,
+    emit,
+    onRuleError: (rule, e) => log(`rule ${JSON.stringify(rule.name)}: evaluation error: ${(e as Error)?.message ?? String(e)} (further errors of this rule are only counted)`),
+  };
+}
+
+/** Loads and compiles the rules; prints warnings/errors Falco-style; throws EngineError ERULES_LOAD on errors. */
+export async function loadRuleFiles(paths: readonly string[], verbose: boolean): Promise<RuleSet> {
+  const set = await loadRules(paths);
+  if (verbose) for (const w of set.warnings) log(`warning: ${formatLoadMessage(w)}`);
+  if (set.errors.length > 0) {
+    for (const e of set.errors) log(`error: ${formatLoadMessage(e)}`);
+    throw new EngineError('ERULES_LOAD', `${set.errors.length} error(s) loading ${paths.join(', ')}`);
+  }
+  return set;
+}
+
+export function buildOutputs(opts: AlertingOptions): AlertOutput[] {
+  const format = opts.json ? 'json' : 'text';
+  const outs: AlertOutput[] = [new StdoutOutput(format)];
+  if (opts.outputFile) outs.push(new FileOutput(opts.outputFile, format));
+  return outs;
+}
+
+export function alertHostname(): string { return process.env.SENSORD_HOSTNAME || process.env.FALCO_HOSTNAME || os.hostname(); }
+
+/** Maps EngineError codes to exit codes: configuration problems 2, rule load problems 1. */
+export function reportEngineError(cmd: string, e: unknown): number {
+  if (e instanceof EngineError) {
+    process.stderr.write(`sensord ${cmd}: ${e.message} [${e.code}]\n`);
+    return e.code === 'ERULES_LOAD' || e.code === 'EOUTPUT' || e.code === 'ELOADER' ? 1 : 2;
+  }
+  throw e;
+}
+
+export async function runRun(opts: RunOptions): Promise<number> {
+  let paths: string[];
+  let ruleSet: RuleSet;
+  let queue!: OutputQueue;
+  let engine: Engine;
+  try {
+    const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
+    paths = resolveRulePaths(opts.rules);
+    ruleSet = await step('load rules', () => loadRuleFiles(paths, true));
+    queue = new OutputQueue(buildOutputs(opts), {
+      hostname: alertHostname(), policy: 'drop',
+      onError: (name, kind, e) => log(`output ${name}: ${kind} failed: ${(e as Error).message}`),
+    });
+    engine = new Engine(ruleSet, engineOpts);
+  } catch (e) {
+    return reportEngineError('run', e);
+  }
+  log(`${engine.prepared.rules.length} rules running (of ${ruleSet.rules.length} loaded from ${paths.join(', ')})`);
+  await step('start outputs', () => queue.init());
+
+  let live: typeof import('../../source/live.js');
+  try {
+    live = await import('../../source/live.js');
+  } catch (e) {
+    process.stderr.write(`sensord run: live capture is not available (${(e as Error).message})\n`);
+    await queue.close();
+    return 2;
+  }
+  const selection = syscallSelection(engine.prepared.eventTypes);
+  let source: import('../../source/live.js').LiveSource;
+  try {
+    source = await step(`open probe (${selection.length} syscalls)`, () => live.openLiveSource({ syscalls: selection }));
+  } catch (e) {
+    process.stderr.write(`sensord run: ${(e as Error).message}\n`);
+    await queue.close();
+    return 1;
+  }
+
+  await step('bootstrap state from /proc', async () => {
+    const r = engine.state.bootstrapFromProc();
+    const { readProcSnapshot } = await import('../../source/proc-snapshot.js');
+    // Users, groups, interfaces and hostname for the field context (state already has the processes).
+    engine.formatter.loadMetadata(readProcSnapshot({ pids: () => false, includeFds: false }));
+    log(`state: ${r.threads} threads, ${r.fds} fds`);
+  });
+
+  const reloader = new RuleReloader(engine, {
+    compile: () => loadRules(paths),
+    onSwapped: (set: PreparedSet, reason) => {
+      log(`rules reloaded (${reason}): ${set.rules.length} rules running`);
+      try {
+        source.select(syscallSelection(set.eventTypes));
+      } catch (e) {
+        log(`probe selection update failed: ${(e as Error).message}`);
+      }
+    },
+    onFailed: (reason, errors) => {
+      log(`rules reload (${reason}) refused; the running rules stay:`);
+      if (errors instanceof Error) log(`  ${errors.message}`);
+      else for (const m of errors) log(`  ${formatLoadMessage(m)}`);
+    },
+  });
+  await step('watch rules', () => reloader.watch(paths));
+
+  let stop = false;
+  const onStop = () => { stop = true; };
+  const onHup = () => { void reloader.reload('SIGHUP'); };
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
+  process.on('SIGHUP', onHup);
+  log('running: alerts go to stdout (SIGHUP reloads the rules, SIGINT/SIGTERM stops)');
+  let rc = 0;
+  try {
+    while (!stop) {
+      const batch = await source.next();
+      if (!batch) break;
+      if (batch.count === 0) continue;
+      await engine.processBatch(batch);
+    }
+  } catch (e) {
+    log(`event loop failed: ${(e as Error).stack ?? String(e)}`);
+    rc = 1;
+  } finally {
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
+    process.off('SIGHUP', onHup);
+  }
+
+  // Teardown, in reverse.
+  await step('stop watching rules', () => reloader.close(), true);
+  const probeStats = source.stats();
+  await step('close probe', () => source.close(), true);
+  await step('flush outputs', () => queue.close(), true);
+  const st = engine.stats();
+  process.stderr.write(detectionSummary(st.rules));
+  const q = queue.stats();
+  const rl = reloader.stats();
+  process.stderr.write(
+    `Events: ${st.events} judged, ${probeStats.drops} dropped by the kernel; alerts ${st.alerts} (suppressed ${st.suppressed}, ` +
+    `output drops ${q.dropped}); rule errors ${st.ruleErrors}; reloads ${rl.succeeded} ok / ${rl.failed} refused\n`);
+  return rc;
+}

@@ -1,0 +1,270 @@
+// The engine: judges every event against the rules registered for its type, after the state has applied the
+// event (libsinsp parses, then filters). A rule set is prepared beside the running one and swapped in between
+// two events; counters (matches, suppressed, errors) are kept per rule and survive swaps by rule name.
+import { EVENTS } from '../../schema/index.js';
+import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
+import { EventView } from '../../decode/event-view.js';
+import { Formatter } from '../../decode/format.js';
+import { SystemState } from '../../state/index.js';
+import type { FieldContext } from '../fields/index.js';
+import type { CompiledRule, Priority, RuleSet } from '../types.js';
+import type { Alert } from '../../output/types.js';
+import { compileRuleOutput, type RuleOutput } from './rule-output.js';
+import { TokenBuckets, type RateLimit } from './rate-limit.js';
+import { eventTypesOf, ruleFilter, type RuleFilter } from './selection.js';
+import { EngineError } from './errors.js';
+
+/** Events libsinsp consumes (user/group tables): never numbered, never judged (as `sensord events`). */
+const CONSUMED = new Set(['useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
+const CONSUMED_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (CONSUMED.has(e.name) ? 1 : 0));
+const CONTAINER_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'container' ? 1 : 0));
+
+export interface EngineOptions extends RuleFilter {
+  /** Per-rule token bucket; null/undefined = no rate limiting (Falco's default). */
+  rateLimit?: RateLimit | null;
+  /** Prefix alerts with %evt.time.iso8601 (Falco's time_format_iso_8601) instead of %evt.time. */
+  timeIso8601?: boolean;
+  /** Compute output_fields for each alert (needed by JSON outputs). */
+  outputFields?: boolean;
+  /** Receives each alert; a returned promise is awaited before the next event (output back-pressure). */
+  emit: (alert: Alert) => Promise<void> | void;
+  /** Called once per rule, on the first exception its condition or output throws (later ones are only counted). */
+  onRuleError?: (rule: CompiledRule, error: unknown) => void;
+  /** The state to update and read (default: a new SystemState). */
+  state?: SystemState;
+}
+
+/** A rule that runs, with its compiled output and alert constants. */
+export interface ActiveRule {
+  /** Dense index in its PreparedSet (counter and bucket slot). */
+  readonly index: number;
+  readonly rule: CompiledRule;
+  readonly output: RuleOutput;
+  readonly tags: readonly string[];
+}
+
+export interface RuleStats {
+  name: string;
+  priority: Priority;
+  matches: number;
+  suppressed: number;
+  errors: number;
+  firstError?: string;
+}
+
+export interface EngineStats {
+  /** Events numbered and passed through state. */
+  events: number;
+  /** Rule condition calls. */
+  evaluations: number;
+  alerts: number;
+  suppressed: number;
+  ruleErrors: number;
+  swaps: number;
+  /** Per rule, aggregated over every rule set by name, in first-seen order. */
+  rules: RuleStats[];
+}
+
+/** A rule set filtered (priority, tags), with outputs compiled and counters: what the engine runs. */
+export class PreparedSet {
+  readonly rules: readonly ActiveRule[];
+  readonly byType: ReadonlyArray<readonly ActiveRule[]>;
+  /** Event types the running rules need (the probe's selection source). */
+  readonly eventTypes: ReadonlySet<number>;
+  readonly matches: Float64Array;
+  readonly suppressed: Float64Array;
+  readonly errors: Float64Array;
+  readonly firstErrors: (string | undefined)[];
+  /** Events judged while this set was current. */
+  events = 0;
+  evaluations = 0;
+  readonly buckets: TokenBuckets | null;
+
+  constructor(readonly ruleSet: RuleSet, opts: Omit<EngineOptions, 'emit'>) {
+    const keep = ruleFilter(opts);
+    const active: ActiveRule[] = [];
+    const byRule = new Map<CompiledRule, ActiveRule>();
+    const problems: string[] = [];
+    for (const rule of ruleSet.rules) {
+      if (rule.source !== 'syscall' || !keep(rule)) continue;
+      let output: RuleOutput;
+      try {
+        output = compileRuleOutput(rule, { timeIso8601: opts.timeIso8601 });
+      } catch (e) {
+        problems.push((e as Error).message);
+        continue;
+      }
+      const a: ActiveRule = { index: active.length, rule, output, tags: [...rule.tags].sort() };
+      active.push(a);
+      byRule.set(rule, a);
+    }
+    if (problems.length > 0) throw new EngineError('EOUTPUT', problems.join('\n'));
+    const byType: ActiveRule[][] = [];
+    ruleSet.byEventType.forEach((list, type) => {
+      const kept: ActiveRule[] = [];
+      for (const r of list) { const a = byRule.get(r); if (a !== undefined) kept.push(a); }
+      byType[type] = kept;
+    });
+    this.rules = active;
+    this.byType = byType;
+    this.eventTypes = eventTypesOf(active.map((a) => a.rule));
+    const n = active.length;
+    this.matches = new Float64Array(n);
+    this.suppressed = new Float64Array(n);
+    this.errors = new Float64Array(n);
+    this.firstErrors = new Array(n).fill(undefined);
+    this.buckets = opts.rateLimit ? new TokenBuckets(n, opts.rateLimit) : null;
+  }
+}
+
+const EMPTY: readonly ActiveRule[] = [];
+
+export class Engine {
+  readonly state: SystemState;
+  readonly formatter: Formatter;
+  readonly fields: FieldContext;
+  private readonly view = new EventView();
+  private current: PreparedSet;
+  private pending: PreparedSet | null = null;
+  private readonly totals = new Map<string, RuleStats>();
+  private num = 0;
+  private sawEvent = false;
+  private alerts = 0;
+  private swaps = 0;
+  private retiredEvaluations = 0;
+  /** Back-pressure from the last emit of the current event. */
+  private wait: Promise<void> | undefined;
+
+  constructor(ruleSet: RuleSet, private readonly opts: EngineOptions) {
+    this.state = opts.state ?? new SystemState();
+    this.formatter = new Formatter(this.state);
+    this.fields = this.formatter.fields;
+    this.current = this.prepare(ruleSet);
+  }
+
+  /** The running set (the one judging events now; a pending swap is not yet visible here). */
+  get prepared(): PreparedSet { return this.current; }
+  get ruleSet(): RuleSet { return this.current.ruleSet; }
+
+  /** Filters and compiles a rule set beside the running one; throws EngineError (EOUTPUT) without side effects. */
+  prepare(ruleSet: RuleSet): PreparedSet { return new PreparedSet(ruleSet, this.opts); }
+
+  /**
+   * Replaces the rule set from the next event on: the event being judged (if any) finishes with the old set.
+   * Returns the prepared set (its eventTypes give the new probe selection).
+   */
+  swap(next: RuleSet | PreparedSet): PreparedSet {
+    const set = next instanceof PreparedSet ? next : this.prepare(next);
+    this.pending = set;
+    return set;
+  }
+
+  /** Users, groups, interfaces and hostname of a capture section or /proc snapshot, for state and fields. */
+  loadMetadata(md: CaptureMetadata): void {
+    this.state.loadMetadata(md);
+    this.formatter.loadMetadata(md);
+  }
+
+  /** Every event of a batch, in order: number it, update state, judge it. Awaits output back-pressure. */
+  async processBatch(batch: EventBatch): Promise<void> {
+    const flags = (batch as EventBatch & { flags?: Uint32Array | Uint8Array }).flags;
+    const view = this.view;
+    for (let k = 0; k < batch.count; k++) {
+      const base = batch.offsets[k];
+      const type = batch.view.getUint16(base + 20, true);
+      if (type >= CONSUMED_IDS.length || CONSUMED_IDS[type] === 1) continue;
+      view.set(batch.bytes, batch.view, base, batch.cpus[k], ++this.num, flags ? flags[k] : 0);
+      this.state.process(view);
+      // The container table dump at the head of a capture is consumed by libsinsp, as `sensord events` does.
+      if (CONTAINER_IDS[type] === 1) { if (!this.sawEvent) continue; } else this.sawEvent = true;
+      this.judge(view);
+      if (this.wait !== undefined) { const w = this.wait; this.wait = undefined; await w; }
+    }
+  }
+
+  /**
+   * Judges one event already applied to the state (the engine's own loop does both; tests and other loops may
+   * call this after state.process). Alerts go to `emit`; errors of a rule are counted against it.
+   */
+  judge(ev: EventView): void {
+    if (this.pending !== null) this.applyPending();
+    const set = this.current;
+    set.events++;
+    const type = ev.type;
+    const list = type < set.byType.length ? set.byType[type] ?? EMPTY : EMPTY;
+    if (list.length === 0) return;
+    const ctx = this.fields;
+    ctx.begin(ev);
+    set.evaluations += list.length;
+    for (let k = 0; k < list.length; k++) {
+      const a = list[k];
+      let alert: Alert;
+      try {
+        if (!a.rule.match(ctx)) continue;
+        set.matches[a.index]++;
+        if (set.buckets !== null && !set.buckets.take(a.index, ev.ts)) { set.suppressed[a.index]++; continue; }
+        alert = {
+          ts: ev.ts, rule: a.rule.name, priority: a.rule.priority, source: a.rule.source, tags: a.tags,
+          output: a.output.render(ctx),
+          outputFields: this.opts.outputFields ? a.output.fieldsJson(ctx) : null,
+        };
+      } catch (e) {
+        if (set.errors[a.index]++ === 0) {
+          set.firstErrors[a.index] = e instanceof Error ? e.message : String(e);
+          this.opts.onRuleError?.(a.rule, e);
+        }
+        continue;
+      }
+      this.alerts++;
+      const p = this.opts.emit(alert);
+      if (p !== undefined) this.wait = p;
+    }
+  }
+
+  private applyPending(): void {
+    this.fold(this.current);
+    this.retiredEvaluations += this.current.evaluations;
+    this.current = this.pending!;
+    this.pending = null;
+    this.swaps++;
+  }
+
+  private fold(set: PreparedSet): void {
+    for (const a of set.rules) {
+      const t = this.entry(a.rule);
+      t.matches += set.matches[a.index];
+      t.suppressed += set.suppressed[a.index];
+      t.errors += set.errors[a.index];
+      t.firstError ??= set.firstErrors[a.index];
+    }
+  }
+
+  private entry(rule: CompiledRule): RuleStats {
+    let t = this.totals.get(rule.name);
+    if (t === undefined) { t = { name: rule.name, priority: rule.priority, matches: 0, suppressed: 0, errors: 0 }; this.totals.set(rule.name, t); }
+    return t;
+  }
+
+  stats(): EngineStats {
+    const rules = new Map<string, RuleStats>();
+    for (const [name, t] of this.totals) rules.set(name, { ...t });
+    const set = this.current;
+    for (const a of set.rules) {
+      let t = rules.get(a.rule.name);
+      if (t === undefined) { t = { name: a.rule.name, priority: a.rule.priority, matches: 0, suppressed: 0, errors: 0 }; rules.set(a.rule.name, t); }
+      t.priority = a.rule.priority;
+      t.matches += set.matches[a.index];
+      t.suppressed += set.suppressed[a.index];
+      t.errors += set.errors[a.index];
+      t.firstError ??= set.firstErrors[a.index];
+    }
+    const list = [...rules.values()];
+    let suppressed = 0, ruleErrors = 0;
+    for (const r of list) { suppressed += r.suppressed; ruleErrors += r.errors; }
+    for (const r of list) if (r.firstError === undefined) delete r.firstError;
+    return {
+      events: this.num, evaluations: this.retiredEvaluations + set.evaluations, alerts: this.alerts,
+      suppressed, ruleErrors, swaps: this.swaps, rules: list,
+    };
+  }
+}

@@ -1,0 +1,163 @@
+// A rule's output compiled once (HOUSE-STYLE 13): Falco's prefix `%evt.time: <Priority> ` (or evt.time.iso8601)
+// plus the rule's `output`, as literal parts and bound fields; rendered per match into the text line and, when
+// JSON outputs want it, the pre-serialised output_fields object.
+import { FIELD_REGISTRY, FieldError, renderValue, type BoundField, type FieldContext, type FieldRegistry, type FieldValue } from '../fields/index.js';
+import type { Priority } from '../types.js';
+import { PRIORITY_TEXT } from '../../output/format.js';
+import { EngineError } from './errors.js';
+
+interface FieldPart { readonly bound: BoundField; /** The reference as written (`proc.aname[2]`): the output_fields key. */ readonly text: string }
+type Part = string | FieldPart;
+
+/** Fields libsinsp renders as text but serialises as the raw event timestamp in output_fields (extract_as_js). */
+const TIME_AS_NUMBER = new Set(['evt.time', 'evt.time.s', 'evt.time.iso8601', 'evt.datetime', 'evt.datetime.s', 'evt.outputtime']);
+
+export interface RuleOutputOptions {
+  /** Falco's time_format_iso_8601: prefix with %evt.time.iso8601 instead of %evt.time. */
+  timeIso8601?: boolean;
+  registry?: FieldRegistry;
+}
+
+export class RuleOutput {
+  /** Fields in output_fields key order (sorted, deduplicated by text). */
+  private readonly jsonFields: FieldPart[];
+
+  constructor(private readonly parts: readonly Part[]) {
+    const byText = new Map<string, FieldPart>();
+    for (const p of parts) if (typeof p !== 'string' && !byText.has(p.text)) byText.set(p.text, p);
+    this.jsonFields = [...byText.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  }
+
+  /** The field references of the format (prefix included), as written. */
+  get fieldNames(): string[] { return this.jsonFields.map((f) => f.text); }
+
+  /**
+   * The output line. A missing value prints `<NA>`: Falco's prefix starts with `*`, so an alert is never
+   * dropped for a missing field (a `*` at the head of the rule's own output is accepted and removed).
+   */
+  render(ctx: FieldContext): string {
+    let out = '';
+    const parts = this.parts;
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k];
+      if (typeof p === 'string') { out += p; continue; }
+      const v = renderValue(p.bound.def, ctx.value(p.bound));
+      out += v === undefined ? '<NA>' : v;
+    }
+    return out;
+  }
+
+  /** output_fields as JSON object text: numbers stay numbers (bigints exact), missing values are null. */
+  fieldsJson(ctx: FieldContext): string {
+    let out = '{';
+    const fields = this.jsonFields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k];
+      if (k > 0) out += ',';
+      out += JSON.stringify(f.text) + ':';
+      out += TIME_AS_NUMBER.has(f.bound.def.name) ? ctx.ev.ts.toString() : jsonValue(ctx.value(f.bound));
+    }
+    return out + '}';
+  }
+}
+
+function jsonValue(v: FieldValue): string {
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v);
+    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'bigint': return v.toString();
+    case 'boolean': return v ? 'true' : 'false';
+    case 'undefined': return 'null';
+    default: return JSON.stringify(v);
+  }
+}
+
+/** Falco's prefix for syscall-source alerts (falco_outputs::handle_event). */
+export function outputPrefix(priority: Priority, timeIso8601: boolean): string {
+  return (timeIso8601 ? '%evt.time.iso8601: ' : '%evt.time: ') + PRIORITY_TEXT[priority] + ' ';
+}
+
+/** Compiles `prefix + output`; unknown fields throw EngineError EOUTPUT with the position in the rule's output. */
+export function compileRuleOutput(rule: { name: string; output: string; priority: Priority }, opts: RuleOutputOptions = {}): RuleOutput {
+  const registry = opts.registry ?? FIELD_REGISTRY;
+  const prefix = outputPrefix(rule.priority, opts.timeIso8601 === true);
+  const own = rule.output.startsWith('*') ? rule.output.slice(1) : rule.output;
+  const parts: Part[] = [];
+  parseInto(prefix, registry, parts, rule.name, -1);
+  parseInto(own, registry, parts, rule.name, rule.output.length - own.length);
+  // Merge adjacent literals so render() concatenates as few strings as possible.
+  const merged: Part[] = [];
+  for (const p of parts) {
+    const last = merged[merged.length - 1];
+    if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
+    else merged.push(p);
+  }
+  return new RuleOutput(merged);
+}
+
+function isFieldChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
+}
+
+/**
+ * `%field`, `%field[arg]`, `%evt.arg.NAME`, `%%`. A name followed by text libsinsp would not take as part of the
+ * field (`%proc.name.` or `%fd.name.suffix`) is cut back to the longest known field at a dot, as libsinsp's
+ * filtercheck lookup takes the longest matching field name.
+ */
+function parseInto(s: string, registry: FieldRegistry, parts: Part[], rule: string, offset: number): void {
+  let lit = '';
+  let k = 0;
+  while (k < s.length) {
+    const ch = s[k];
+    if (ch !== '%') { lit += ch; k++; continue; }
+    if (s[k + 1] === '%') { lit += '%'; k += 2; continue; }
+    const start = k + 1;
+    let e = start;
+    while (e < s.length && isFieldChar(s.charCodeAt(e))) e++;
+    while (e > start && s[e - 1] === '.') e--;
+    let bound: BoundField | undefined;
+    let text = '';
+    if (s[e] === '[') {
+      const close = s.indexOf(']', e);
+      if (close < 0) throw outputError(rule, `unterminated [ at position ${e + offset}`);
+      text = s.slice(start, close + 1);
+      bound = bind(registry, text, rule, start + offset);
+      e = close + 1;
+    } else {
+      let end = e;
+      let first: Error | undefined;
+      for (;;) {
+        text = s.slice(start, end);
+        if (text === '') throw outputError(rule, `expected a field name after % at position ${start + offset}`);
+        try {
+          bound = registry.bind(text, start + offset);
+          break;
+        } catch (err) {
+          if (!(err instanceof FieldError) || err.code !== 'EFIELD_UNKNOWN') throw outputError(rule, (err as Error).message);
+          first ??= err;
+          const dot = text.lastIndexOf('.');
+          if (dot <= 0) throw outputError(rule, first.message);
+          end = start + dot;
+        }
+      }
+      e = end;
+    }
+    if (lit !== '') { parts.push(lit); lit = ''; }
+    parts.push({ bound, text });
+    k = e;
+  }
+  if (lit !== '') parts.push(lit);
+}
+
+function bind(registry: FieldRegistry, text: string, rule: string, position: number): BoundField {
+  try {
+    return registry.bind(text, position);
+  } catch (err) {
+    if (err instanceof FieldError) throw outputError(rule, err.message);
+    throw err;
+  }
+}
+
+function outputError(rule: string, message: string): EngineError {
+  return new EngineError('EOUTPUT', `rule ${JSON.stringify(rule)}: invalid output format: ${message}`);
+}
