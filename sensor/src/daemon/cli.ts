@@ -76,6 +76,30 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await runReplay(opts);
     });
 
+  const rules = program.command('rules').description('validate and list Falco rules files');
+  rules
+    .command('validate')
+    .description("load rules files/directories and report errors and warnings, like falco -V (exit 0 when no errors)")
+    .argument('<paths...>', 'rules files or directories, loaded in order')
+    .option('--json', "Falco's machine-readable load result")
+    .option('--dump-js', 'print the JavaScript generated for each rule')
+    .action(async (paths: string[], opts) => {
+      const { runRulesValidate } = await import('./commands/rules.js');
+      process.exitCode = runRulesValidate(paths, { json: opts.json, dumpJs: opts.dumpJs });
+    });
+  rules
+    .command('list')
+    .description('list the rules of rules files: name, priority, source, event-type count, tags')
+    .option('--rules <path>', 'rules file or directory (repeatable; default: rules/ of the installation)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'machine-readable list')
+    .action(async (opts) => {
+      const { runRulesList } = await import('./commands/rules.js');
+      const { defaultRulesDir } = await import('../rules/engine/index.js');
+      const { existsSync } = await import('node:fs');
+      const fallback = existsSync(defaultRulesDir()) ? [defaultRulesDir()] : [];
+      process.exitCode = runRulesList({ rules: opts.rules, json: opts.json }, fallback);
+    });
+
   await program.parseAsync(argv);
 }
 

@@ -1,0 +1,155 @@
+// Type-checks an expanded condition and turns it into one JavaScript function (HOUSE-STYLE 8): field references
+// become hoisted BoundFields read through ctx.value (cached per event), operators emit their test through the
+// `js` template, regexes/Sets/glob and prefix matchers are hoisted constants, and `new Function` builds it once.
+import type { FieldContext } from '../fields/context.js';
+import { FieldError, type BoundField, type FieldType } from '../fields/types.js';
+import type { FieldRegistry } from '../fields/registry.js';
+import type { BinaryCheck, Expr, FieldOperand, NodeBase, ValueNode } from '../parser/ast.js';
+import { operandText } from '../parser/ast.js';
+import { operator, OperatorError, convertLiteral, type TypeClass, type Typed } from '../operators/index.js';
+import { Hoist, ident, join, js, type Code } from './js.js';
+import { CompileError } from './expand.js';
+import { eventIdsOf } from './evttypes.js';
+import { transformer } from './transformers.js';
+
+/** libsinsp's comparison class of a field type. */
+export function typeClass(t: FieldType): TypeClass {
+  switch (t) {
+    case 'string': case 'charbuf': return 'string';
+    case 'bytebuf': return 'buffer';
+    case 'bool': return 'bool';
+    case 'ipaddr': return 'ip';
+    case 'ipnet': return 'net';
+    default: return 'number';
+  }
+}
+
+const CLASS_WORDS: Record<TypeClass, string> = {
+  string: 'string', buffer: 'buffer', number: 'numeric', bool: 'numeric', ip: 'ip address and network', net: 'ip address and network',
+};
+
+export interface EmitWarning { readonly message: string; readonly node: NodeBase; readonly code: 'LOAD_UNSAFE_NA_CHECK' }
+
+export interface EmittedCondition {
+  readonly match: (ctx: FieldContext) => boolean;
+  /** The generated source (what `--dump-js` prints). */
+  readonly js: string;
+  readonly fields: readonly BoundField[];
+  readonly warnings: readonly EmitWarning[];
+}
+
+interface Operand { readonly code: Code; readonly cls: TypeClass; readonly multi: boolean }
+
+const anyOf = (v: unknown, p: (x: unknown) => boolean): boolean => (Array.isArray(v) ? v.some(p) : p(v));
+const allOf = (v: unknown, p: (x: unknown) => boolean): boolean => (Array.isArray(v) ? v.every(p) : p(v));
+
+export function emitCondition(ast: Expr, registry: FieldRegistry): EmittedCondition {
+  const e = new Emitter(registry);
+  const body = e.expr(ast);
+  const consts = e.hoist.values.map((_, i) => `const H${i} = H[${i}];`).join('\n');
+  const preds = e.predicates.map((p, i) => `const P${i} = (x) => ${p.text};`).join('\n');
+  const source = `"use strict";\n${consts}\n${preds}\nreturn function match(ctx) {\n  let x, y;\n  return ${body.text};\n};`;
+  // The source is built only from compiler identifiers and JSON literals (see js.ts); H holds the hoisted values.
+  const match = new Function('H', source)(e.hoist.values) as (ctx: FieldContext) => boolean;
+  return { match, js: source, fields: e.fields, warnings: e.warnings };
+}
+
+class Emitter {
+  readonly hoist = new Hoist();
+  readonly predicates: Code[] = [];
+  readonly fields: BoundField[] = [];
+  readonly warnings: EmitWarning[] = [];
+
+  constructor(private readonly registry: FieldRegistry) {}
+
+  expr(e: Expr): Code {
+    switch (e.kind) {
+      case 'and': return js`(${join(e.children.map((c) => this.expr(c)), ' && ')})`;
+      case 'or': return js`(${join(e.children.map((c) => this.expr(c)), ' || ')})`;
+      case 'not': return js`!${this.expr(e.child)}`;
+      case 'ident': throw new CompileError(`Undefined macro '${e.name}' used in filter.`, e, 'LOAD_ERR_VALIDATE');
+      case 'unary': {
+        const left = this.operand(e.left);
+        return js`(${left.code} !== undefined)`;
+      }
+      case 'binary': return this.binary(e);
+    }
+  }
+
+  private binary(e: BinaryCheck): Code {
+    const op = operator(e.op);
+    if (op === undefined) throw new CompileError(`unknown operator '${e.op}'`, e);
+    const left = this.operand(e.left);
+    if (!op.accepts.includes(left.cls)) {
+      throw new CompileError(`'${e.op}' operator not supported for ${CLASS_WORDS[left.cls]} filters (field ${operandText(e.left)})`, e);
+    }
+    const x = ident('x');
+    const r = e.right;
+    if (r.kind === 'transform' || r.kind === 'field') {
+      const right = r.kind === 'transform' && r.fn === 'val' ? this.operand(r.arg) : this.operand(r);
+      if (op.emitDynamic === undefined) throw new CompileError(`operator '${e.op}' cannot compare with another field`, r);
+      const compatible = right.cls === left.cls || (isText(right.cls) && isText(left.cls));
+      if (!compatible) throw new CompileError(`cannot compare ${CLASS_WORDS[left.cls]} field ${operandText(e.left)} with ${CLASS_WORDS[right.cls]} field ${operandText(r)}`, r);
+      const y = ident('y');
+      return js`((${x} = ${left.code}) !== undefined && (${y} = ${right.code}) !== undefined && ${op.emitDynamic(x, y, left.cls)})`;
+    }
+    const nodes: readonly ValueNode[] = r.kind === 'list' ? r.items : [r];
+    if (op.rhs === 'scalar' && nodes.length !== 1) throw new CompileError(`operator '${e.op}' takes one value`, r);
+    for (const n of nodes) {
+      if (n.value === '<NA>') this.warnings.push({ code: 'LOAD_UNSAFE_NA_CHECK', message: 'comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition', node: n });
+    }
+    if (e.left.kind === 'field' && e.left.name === 'evt.type' && (op.name === '=' || op.name === '!=' || op.name === 'in' || op.name === 'intersects')) {
+      for (const n of nodes) if (eventIdsOf(n.value) === undefined) throw new CompileError(`unknown event type ${n.value}`, n, 'LOAD_ERR_COMPILE_CONDITION', true);
+    }
+    const raw = nodes.map((n) => n.value);
+    const values: Typed[] = [];
+    for (const n of nodes) {
+      try {
+        values.push(op.rawValues === true ? n.value : convertLiteral(left.cls, n.value));
+      } catch (err) {
+        if (err instanceof OperatorError) throw new CompileError(`${err.message} (field ${operandText(e.left)})`, n);
+        throw err;
+      }
+    }
+    let test: Code;
+    try {
+      test = op.emit({ x, cls: left.cls, values, raw, hoist: this.hoist });
+    } catch (err) {
+      if (err instanceof OperatorError) throw new CompileError(err.message, r);
+      throw err;
+    }
+    if (!left.multi) return js`((${x} = ${left.code}) !== undefined && ${test})`;
+    const pred = ident(`P${this.predicates.length}`);
+    this.predicates.push(test);
+    const combine = this.hoist.add(op.multi === 'all' ? allOf : anyOf, op.multi === 'all' ? 'fn:allOf' : 'fn:anyOf');
+    return js`((${x} = ${left.code}) !== undefined && ${combine}(${x}, ${pred}))`;
+  }
+
+  private operand(f: FieldOperand): Operand {
+    if (f.kind === 'field') {
+      const text = f.arg === undefined ? f.name : `${f.name}[${f.arg}]`;
+      let bound: BoundField;
+      try {
+        bound = this.registry.bind(text, f.pos);
+      } catch (err) {
+        if (err instanceof FieldError) {
+          if (err.code === 'EFIELD_UNKNOWN') throw new CompileError(`filter_check called with nonexistent field ${f.name}`, f, 'LOAD_ERR_COMPILE_CONDITION', true);
+          throw new CompileError(err.message.replace(/ at position \d+| \(at position \d+\)/, ''), f);
+        }
+        throw err;
+      }
+      if (!this.fields.some((b) => b.key === bound.key)) this.fields.push(bound);
+      const id = this.hoist.add(bound, `field:${bound.key}`);
+      return { code: js`ctx.value(${id})`, cls: typeClass(bound.def.type), multi: bound.def.filterOnly === true };
+    }
+    if (f.fn === 'val') throw new CompileError("'val' can only be used on the right side of a comparison", f);
+    const t = transformer(f.fn);
+    if (t === undefined) throw new CompileError(`unknown transformer '${f.fn}'`, f);
+    const inner = this.operand(f.arg);
+    if (!t.accepts.includes(inner.cls)) throw new CompileError(`transformer '${f.fn}' is not supported on ${CLASS_WORDS[inner.cls]} field ${operandText(f.arg)}`, f);
+    const id = this.hoist.add(t.apply, `transformer:${t.name}`);
+    return { code: js`${id}(${inner.code})`, cls: t.out, multi: t.name === 'len' ? false : inner.multi };
+  }
+}
+
+function isText(c: TypeClass): boolean { return c === 'string' || c === 'buffer'; }

@@ -1,0 +1,67 @@
+// Event-type inference (Falco filter_evttype_resolver): which event ids a condition can match. `evt.type = x` /
+// `in (...)` give x's ids (every direction and version, as libsinsp's index does; syscalls without their own
+// event map to the generic events); `!=` gives the rest; any other check gives every type. `and` intersects,
+// `or` unites; `not` flips the expectation so and/or swap (De Morgan), never excluding a type the rule can match.
+import { EVENTS, PPM_EVENT_MAX } from '../../schema/index.js';
+import { ppmScName } from '../../decode/names.js';
+import type { Expr } from '../parser/ast.js';
+
+const BY_NAME = new Map<string, number[]>();
+for (const e of EVENTS) {
+  if (e.unused) continue;
+  let ids = BY_NAME.get(e.name);
+  if (ids === undefined) BY_NAME.set(e.name, (ids = []));
+  ids.push(e.id);
+}
+const GENERIC = EVENTS.filter((e) => e.code === 'PPME_GENERIC_E' || e.code === 'PPME_GENERIC_X').map((e) => e.id);
+for (let sc = 1; ; sc++) {
+  const name = ppmScName(sc);
+  if (name === '<unknown>') break;
+  if (name !== '' && !BY_NAME.has(name)) BY_NAME.set(name, GENERIC);
+}
+
+/** Event ids for an `evt.type` value, or undefined when no event or syscall has that name. */
+export function eventIdsOf(name: string): readonly number[] | undefined { return BY_NAME.get(name); }
+
+/** Every event id (the universe a condition without evt.type constraints matches). */
+export const ALL_EVENT_IDS: readonly number[] = Array.from({ length: PPM_EVENT_MAX }, (_, i) => i);
+
+type IdSet = Set<number>;
+const all = (): IdSet => new Set(ALL_EVENT_IDS);
+
+/** The event types the (expanded) condition can match; `size === PPM_EVENT_MAX` means all. */
+export function inferEventTypes(e: Expr): IdSet { return visit(e, true); }
+
+function visit(e: Expr, expect: boolean): IdSet {
+  switch (e.kind) {
+    case 'and':
+    case 'or': {
+      const sets = e.children.map((c) => visit(c, expect));
+      const intersect = (e.kind === 'and') === expect;
+      let acc = sets[0];
+      for (let i = 1; i < sets.length; i++) {
+        const next = new Set<number>();
+        if (intersect) { for (const v of acc) if (sets[i].has(v)) next.add(v); } else { for (const v of acc) next.add(v); for (const v of sets[i]) next.add(v); }
+        acc = next;
+      }
+      return acc;
+    }
+    case 'not': return visit(e.child, !expect);
+    case 'binary': {
+      if (e.left.kind !== 'field' || e.left.name !== 'evt.type') return all();
+      let positive: boolean;
+      if (e.op === '=' || e.op === '==' || e.op === 'in' || e.op === 'intersects') positive = true;
+      else if (e.op === '!=') positive = false;
+      else return all();
+      const names = e.right.kind === 'list' ? e.right.items.map((i) => i.value) : e.right.kind === 'value' ? [e.right.value] : undefined;
+      if (names === undefined) return all();
+      const ids = new Set<number>();
+      for (const n of names) for (const id of eventIdsOf(n) ?? []) ids.add(id);
+      if (positive === expect) return ids;
+      const rest = all();
+      for (const id of ids) rest.delete(id);
+      return rest;
+    }
+    default: return all();
+  }
+}
