@@ -1,31 +1,32 @@
 // The `sensord` command line: one subcommand per user task, each implemented in commands/<name>.ts.
 import { Command, Option } from 'commander';
+import { withProbeFlags } from './live-options.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('sensord')
     .description('Node-level runtime security sensor (Falco event format, Falco rules)')
     .showHelpAfterError();
 
-  program
+  withProbeFlags(program
     .command('events')
     .description('print events as sysdig does, from a capture (-r) or live')
     .option('-r, --read <file>', 'read events from a .scap capture (gzip or plain)')
     .option('-p, --print <format>', 'output format, sysdig -p syntax (%evt.num %evt.type ...)')
     .option('-n, --count <n>', 'stop after N events', (v) => parseCount(v, '-n'))
-    .addOption(new Option('-D, --debug', 'show internal events sysdig hides (procinfo, container, ...)'))
+    .addOption(new Option('-D, --debug', 'show internal events sysdig hides (procinfo, container, ...)')))
     .action(async (opts) => {
       const { runEvents } = await import('./commands/events.js');
       process.exitCode = await runEvents(opts);
     });
 
-  program
+  withProbeFlags(program
     .command('capture')
     .description('capture live events to a .scap file that sysdig and Falco read')
     .requiredOption('-w, --write <file>', 'output .scap file (gzip-compressed)')
     .option('--duration <seconds>', 'stop after SECONDS', (v) => parseCount(v, '--duration'))
     .option('--count <n>', 'stop after N events', (v) => parseCount(v, '--count'))
     .option('--no-env', 'empty the environment of exec events and of the process list (for fixtures)')
-    .argument('[command...]', 'run COMMAND and keep only its process tree; the capture ends when it exits (put it after --)')
+    .argument('[command...]', 'run COMMAND and keep only its process tree; the capture ends when it exits (put it after --)'))
     .action(async (command: string[], opts) => {
       const { runCapture } = await import('./commands/capture.js');
       process.exitCode = await runCapture({ ...opts, command });
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-  program
+  withProbeFlags(program
     .command('run')
     .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
     .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
@@ -52,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
     .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
     .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
-    .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('-o, --output-file <file>', 'also append alerts to FILE'))
     .action(async (opts) => {
       const { runRun } = await import('./commands/run.js');
       process.exitCode = await runRun(opts);

@@ -6,13 +6,14 @@
 // exec events and leaves environments out of the process list (fixtures must not carry this machine's env).
 import { spawn } from 'node:child_process';
 import { openLiveSource } from '../../source/live.js';
+import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import { ScapWriter } from '../../source/scap-writer.js';
 import { readProcSnapshot } from '../../source/proc-snapshot.js';
 import { EventView } from '../../decode/event-view.js';
 import { EVENTS, paramIndex } from '../../schema/index.js';
 import type { EventBatch } from '../../schema/capture-types.js';
 
-export interface CaptureOptions { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
+export interface CaptureOptions extends ProbeFlags { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
 
 const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
 /** Index of the env parameter in exec exit events, -1 elsewhere. */
@@ -21,7 +22,7 @@ const ENV_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (['execve', 'execveat
 export async function runCapture(opts: CaptureOptions): Promise<number> {
   const keepEnv = opts.env !== false;
   const command = opts.command ?? [];
-  const source = openLiveSource();
+  const source = openLiveSource(liveOptionsFrom(opts));
   let stop = false;
   const onSignal = () => { stop = true; };
   process.once('SIGINT', onSignal);

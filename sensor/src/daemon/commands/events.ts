@@ -2,13 +2,15 @@
 // capture or live from the probe. State (threads, fds) is updated before each event is formatted, as libsinsp
 // does; internal events (procinfo, container, ...) are hidden unless -D but still numbered.
 import { EVENTS } from '../../schema/index.js';
+import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
+import type { LiveOptions } from '../../source/live.js';
 import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
 import { EventView } from '../../decode/event-view.js';
 import { DEFAULT_FORMAT, Formatter, FormatError, type CompiledFormat } from '../../decode/format.js';
 import { SystemState } from '../../state/index.js';
 import { openScap, ScapError, type ScapBatch } from '../../source/scap-reader.js';
 
-export interface EventsOptions { read?: string; print?: string; count?: number; debug?: boolean }
+export interface EventsOptions extends ProbeFlags { read?: string; print?: string; count?: number; debug?: boolean }
 
 /** Events libsinsp consumes (user/group tables) and never hands to sysdig: not printed, not numbered. */
 const CONSUMED = new Set(['useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
@@ -101,7 +103,7 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
   }
   let rc: number;
   try {
-    rc = opts.read !== undefined ? await readCapture(opts.read, printer) : await readLive(printer);
+    rc = opts.read !== undefined ? await readCapture(opts.read, printer) : await readLive(printer, liveOptionsFrom(opts));
   } finally {
     await out.flush();
   }
@@ -129,7 +131,7 @@ async function readCapture(path: string, printer: EventPrinter): Promise<number>
   }
 }
 
-async function readLive(printer: EventPrinter): Promise<number> {
+async function readLive(printer: EventPrinter, liveOptions: LiveOptions): Promise<number> {
   let live: typeof import('../../source/live.js');
   try {
     live = await import('../../source/live.js');
@@ -138,7 +140,7 @@ async function readLive(printer: EventPrinter): Promise<number> {
     return 2;
   }
   const snapshot = await loadProcSnapshot();
-  const source = live.openLiveSource();
+  const source = live.openLiveSource(liveOptions);
   if (snapshot) printer.loadMetadata(snapshot);
   let stop = false;
   const onSignal = () => { stop = true; };

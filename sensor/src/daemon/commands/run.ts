@@ -2,6 +2,7 @@
 // named list of steps (load rules → start outputs → open probe → bootstrap state → watch rules → judge events),
 // torn down in reverse on SIGINT/SIGTERM; SIGHUP or a rules file change reloads the rules beside the running set.
 import os from 'node:os';
+import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import type { RuleSet } from '../../rules/types.js';
 import {
   Engine, EngineError, RuleReloader, checkFilter, formatLoadMessage, loadRules, parsePriority, resolveRulePaths,
@@ -24,7 +25,7 @@ export interface AlertingOptions {
   verbose?: boolean;
 }
 
-export type RunOptions = AlertingOptions;
+export type RunOptions = AlertingOptions & ProbeFlags;
 
 const log = (msg: string) => process.stderr.write(`sensord: ${msg}\n`);
 
@@ -121,7 +122,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
   const selection = syscallSelection(engine.prepared.eventTypes);
   let source: import('../../source/live.js').LiveSource;
   try {
-    source = await step(`open probe (${selection.length} syscalls)`, () => live.openLiveSource({ syscalls: selection }));
+    source = await step(`open probe (${selection.length} syscalls)`, () => live.openLiveSource({ ...liveOptionsFrom(opts), syscalls: selection }));
   } catch (e) {
     process.stderr.write(`sensord run: ${(e as Error).message}\n`);
     await queue.close();
