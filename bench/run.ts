@@ -1,10 +1,12 @@
 // Runs the benchmarks and prints ratios against baselines measured in the same run.
-//   node dist/bench/run.js [decode|storm|all] [--capture FILE]
+//   node dist/bench/run.js [decode|storm|churn|rules|all] [--capture FILE]
 // Needs root (live probe), gcc and sysdig. See bench/README.md.
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { decodeBench, ensureCapture, printDecode } from './decode.js';
 import { liveStorm, printStorm } from './live-storm.js';
+import { churn, printChurn } from './churn.js';
+import { rulesBench, printRules } from './rules.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -18,6 +20,13 @@ async function main(): Promise<void> {
   if (which === 'storm' || which === 'all') {
     const calls = 4_000_000;
     printStorm(await liveStorm(calls, 3), calls, 3);
+  }
+  if (which === 'churn' || which === 'all') {
+    printChurn(await churn(100_000, 1_000_000));
+  }
+  if (which === 'rules' || which === 'all') {
+    await ensureCapture(capture);
+    printRules(await rulesBench(capture), capture);
   }
 }
 

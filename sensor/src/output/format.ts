@@ -19,14 +19,20 @@ export function rfc3339Nano(ts: bigint): string {
 
 export function textLine(alert: Alert): string { return alert.output; }
 
-/** Falco's JSON alert, keys in Falco's (sorted) order. output_fields is `{}` when the engine did not compute it. */
-export function jsonLine(alert: Alert, hostname: string): string {
+/** Falco's json_include_output_property / json_include_tags_property (both default true). */
+export interface JsonLineOptions { includeOutput?: boolean; includeTags?: boolean }
+
+/**
+ * Falco's JSON alert, keys in Falco's (sorted) order. output_fields is `{}` when the engine did not compute it.
+ * `output` and `tags` are left out when their json_include_* option is false, as Falco does.
+ */
+export function jsonLine(alert: Alert, hostname: string, opts: JsonLineOptions = {}): string {
   return '{"hostname":' + JSON.stringify(hostname)
-    + ',"output":' + JSON.stringify(alert.output)
+    + (opts.includeOutput === false ? '' : ',"output":' + JSON.stringify(alert.output))
     + ',"output_fields":' + (alert.outputFields ?? '{}')
     + ',"priority":' + JSON.stringify(PRIORITY_TEXT[alert.priority])
     + ',"rule":' + JSON.stringify(alert.rule)
     + ',"source":' + JSON.stringify(alert.source)
-    + ',"tags":' + JSON.stringify(alert.tags)
+    + (opts.includeTags === false ? '' : ',"tags":' + JSON.stringify(alert.tags))
     + ',"time":"' + rfc3339Nano(alert.ts) + '"}';
 }

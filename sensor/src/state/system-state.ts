@@ -51,7 +51,7 @@ const P = {
   pfMin: indexTable('pgft_min'), vmSize: indexTable('vm_size'), vmRss: indexTable('vm_rss'),
   vmSwap: indexTable('vm_swap'), vtid: indexTable('vtid'), vpid: indexTable('vpid'),
   pidnsTs: indexTable('pidns_init_start_ts'), reaper: indexTable('reaper_tid'), home: indexTable('home'),
-  shell: indexTable('shell'),
+  shell: indexTable('shell'), filename: indexTable('filename'),
 } as const;
 
 /** Kinds of state change, by event name (all versions of a syscall share a handler). */
@@ -114,6 +114,9 @@ export interface StateStats {
   placeholders: number;
 }
 
+/** How long after a tid's procexit a parent's late clone exit naming it is taken to be about that child. */
+const EXITED_WINDOW_NS = 1_000_000_000n;
+
 export class SystemState {
   readonly threads: ThreadTable;
   /** uid → user (user.name, user.homedir, user.shell). */
@@ -129,7 +132,15 @@ export class SystemState {
   private pendingTid = -1;
   /** Dead tid → the tid that adopted its children (procexit reaper), resolved lazily by parent(). */
   private readonly reaperOf = new Map<number, number>();
+  /**
+   * Recently exited tid → procexit time. A parent's clone/fork/vfork exit can reach us after the child's own
+   * procexit (vfork/posix_spawn children run, exec and exit before the parent returns, often on the other CPU):
+   * without this the parent's return would re-create a thread that never exits again (a leak per race).
+   */
+  private readonly exitedAt = new Map<number, bigint>();
   private placeholders = 0;
+  /** Whether the last processed event renamed the fd it uses (fd.name_changed). */
+  fdNameChanged = false;
   /** Live mode: reads an unknown process from /proc before falling back to a nameless placeholder. */
   private procLookup: ((tid: number) => ThreadEntry | undefined) | null = null;
 
@@ -275,6 +286,7 @@ export class SystemState {
 
   private addThread(th: ThreadInfo): ThreadInfo {
     this.reaperOf.delete(th.tid);
+    this.exitedAt.delete(th.tid);
     return this.threads.add(th);
   }
 
@@ -287,6 +299,7 @@ export class SystemState {
   /** Applies one event's state changes. Call before rendering the event, as libsinsp parses then formats. */
   process(ev: EventView): void {
     this.flushRemovals();
+    this.fdNameChanged = false;
     const type = ev.type;
     if (type >= OPS.length) return;
     const op = OPS[type];
@@ -308,11 +321,11 @@ export class SystemState {
     if (op === Op.Clone) { this.onClone(ev, th); return; }
     if (th === undefined) return;
     switch (op) {
-      case Op.Open: this.onOpen(ev, th, type); break;
+      case Op.Open: this.onOpen(ev, th, type); this.fdNameChanged = ev.i64(0) >= 0; break;
       case Op.Socket: this.onSocket(ev, th, type); break;
-      case Op.Bind: this.onBind(ev, th, type); break;
-      case Op.Connect: this.onConnect(ev, th, type); break;
-      case Op.Accept: this.onAccept(ev, th, type); break;
+      case Op.Bind: { const was = this.eventFdName(ev, th); this.onBind(ev, th, type); this.noteRename(ev, th, was); break; }
+      case Op.Connect: { const was = this.eventFdName(ev, th); this.onConnect(ev, th, type); this.noteRename(ev, th, was); break; }
+      case Op.Accept: this.onAccept(ev, th, type); this.fdNameChanged = ev.i64(0) >= 0; break;
       case Op.Close: this.onClose(ev, th); break;
       case Op.Dup: this.onDup(ev, th, type); break;
       case Op.Fcntl: this.onFcntl(ev, th, type); break;
@@ -332,7 +345,7 @@ export class SystemState {
       case Op.MemfdCreate: this.onMemfd(ev, th, type); break;
       case Op.PidfdGetfd: this.onPidfdGetfd(ev, th, type); break;
       case Op.Socketpair: this.onSocketpair(ev, th, type); break;
-      case Op.Send: this.onSend(ev, th, type); break;
+      case Op.Send: { const was = this.eventFdName(ev, th); this.onSend(ev, th, type); this.noteRename(ev, th, was); break; }
       case Op.SetUid: this.onSetId(ev, th, type, P.uid, true); break;
       case Op.SetGid: this.onSetId(ev, th, type, P.gid, false); break;
       case Op.SetResUid: this.onSetId(ev, th, type, P.euid, true); break;
@@ -355,7 +368,10 @@ export class SystemState {
         return this.addThread(this.threadFromEntry(t, main?.fds ?? new FdTable(this.fdLimit, this.fdStats)));
       }
     }
-    return this.addThread(newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats)));
+    // libsinsp's thread for an unknown tid: session, process group and fd limit -1 (comm/exe print <NA>).
+    const th = newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats));
+    th.sid = -1; th.vpgid = -1; th.fdlimit = -1n;
+    return this.addThread(th);
   }
 
   /** Container metadata events: sysdig shows them under a pseudo process `container:<id>`. */
@@ -394,6 +410,19 @@ export class SystemState {
     }
   }
 
+  /** The name of the event's fd before the event is applied (connect/bind/send may rename it). */
+  private eventFdName(ev: EventView, th: ThreadInfo): string | undefined { return th.fds.get(this.eventFd(ev, th))?.name; }
+
+  /**
+   * libsinsp fdinfo_name_changed: the event gave its existing fd a new name (connect, bind, send); opens and
+   * accepts name the fd they create (true), socket/pipe/... create unnamed ones (false).
+   */
+  private noteRename(ev: EventView, th: ThreadInfo, was: string | undefined): void {
+    if (was === undefined) return;
+    const now = th.fds.get(this.eventFd(ev, th))?.name;
+    this.fdNameChanged = now !== undefined && now !== was;
+  }
+
   /** The fd an exit event refers to: its own `fd` param when present, else the enter event's. */
   eventFd(ev: EventView, th: ThreadInfo | undefined): number {
     const type = ev.type;
@@ -403,6 +432,8 @@ export class SystemState {
     }
     const i = type < P.fd.length ? P.fd[type] : -1;
     if (i >= 0 && ev.has(i)) return ev.i64(i);
+    // pipe/pipe2: libsinsp's last event fd is the last one the exit added, fd2.
+    if (OPS[type] === Op.Pipe) { const j = P.fd2[type]; return j >= 0 && ev.has(j) && ev.i64(0) >= 0 ? ev.i64(j) : -1; }
     if (th !== undefined && th.enter.type === type - 1) return th.enter.fd;
     return -1;
   }
@@ -423,6 +454,9 @@ export class SystemState {
     } else if (op === Op.Send) {
       const ti = P.tuple[type];
       en.tuple = ti >= 0 && ev.has(ti) ? ev.raw(ti).slice() : null;
+    } else if (op === Op.Execve) {
+      const fi2 = P.filename[type];
+      en.name = fi2 >= 0 && ev.has(fi2) ? ev.str(fi2) : '';
     } else if (op === Op.Open) {
       const ni = P.name[type];
       en.name = ni >= 0 ? ev.str(ni) : '';
@@ -438,6 +472,14 @@ export class SystemState {
   /** procexit: the thread stays until the next event (fields on procexit resolve); its children go to the reaper. */
   private onProcExit(ev: EventView, tid: number, type: number): void {
     this.pendingTid = tid;
+    // Insertion order is time order: entries older than the window are dropped from the front.
+    const now = ev.ts;
+    for (const [old, ts] of this.exitedAt) {
+      if (now - ts < EXITED_WINDOW_NS && this.exitedAt.size < this.threads.limit) break;
+      this.exitedAt.delete(old);
+    }
+    this.exitedAt.delete(tid);
+    this.exitedAt.set(tid, now);
     const ri = P.reaper[type];
     let reaper = ri >= 0 && ev.has(ri) ? ev.i64(ri) : 0;
     if (reaper <= 0) {
@@ -714,9 +756,13 @@ export class SystemState {
     const ptid = P.ptid[type];
     if (at(ptid) && ev.has(ptid)) th.ptid = ev.i64(ptid);
     const cwd = P.cwd[type];
-    if (at(cwd) && ev.has(cwd)) th.cwd = withSlash(ev.str(cwd));
+    // An empty cwd param (seen in container captures) says nothing: execve does not change the cwd.
+    if (at(cwd) && ev.has(cwd) && ev.str(cwd) !== '') th.cwd = withSlash(ev.str(cwd));
     const ep = P.exepath[type];
-    th.exepath = at(ep) && ev.has(ep) ? ev.str(ep) : th.exe;
+    if (at(ep) && ev.has(ep)) th.exepath = ev.str(ep);
+    // libsinsp parse_execve_exit: the enter event's filename, made absolute against the cwd.
+    else if (th.enter.type === type - 1 && th.enter.name !== '') th.exepath = th.enter.name === '<NA>' ? '<NA>' : concatenatePaths(th.cwd, th.enter.name);
+    else th.exepath = th.exe;
     const env = P.env[type];
     if (at(env)) th.env = ev.strList(env);
     const fl = P.fdlimit[type];
@@ -788,6 +834,10 @@ export class SystemState {
       parent = this.threads.peek(ptid);
     } else {
       if (this.threads.peek(res) !== undefined) return;
+      // The child already ran and exited (its procexit came first): nothing to create. A tid reused after
+      // a pid wrap-around would have exited long before; 1 s bounds the window.
+      const exited = this.exitedAt.get(res);
+      if (exited !== undefined && ev.ts - exited < EXITED_WINDOW_NS) return;
       parent = parentOrSelf;
       // In a child pid namespace the returned id is the namespaced one: the child-side event will tell more.
       if (parent !== undefined && (parent.inPidNs || (parent.vtid >= 0 && parent.vtid !== parent.tid))) return;
@@ -814,7 +864,8 @@ export class SystemState {
     th.exe = exeI >= 0 ? ev.str(exeI) : parent?.exe ?? '';
     th.comm = commI >= 0 ? ev.str(commI) : basename(th.exe);
     if (argsI >= 0) th.args = ev.strList(argsI);
-    if (cwdI >= 0 && ev.has(cwdI)) th.cwd = withSlash(ev.str(cwdI));
+    // An empty cwd param (container captures) keeps the parent's, as libsinsp shows it.
+    if (cwdI >= 0 && ev.has(cwdI) && ev.str(cwdI) !== '') th.cwd = withSlash(ev.str(cwdI));
     const ui = get(P.uid), gi = get(P.gid);
     if (ui >= 0 && ev.has(ui)) th.uid = ev.u32(ui);
     else if (parent === undefined) th.uid = 0;
@@ -943,6 +994,7 @@ export function fdFromMetadata(e: FdEntry): FdInfo {
       info.name = `${ipv4ToString(e.sip!)}:${e.sport}->${ipv4ToString(e.dip!)}:${e.dport}`;
       info.cip = ipv4ToString(e.sip!); info.cport = e.sport ?? 0;
       info.sip = ipv4ToString(e.dip!); info.sport = e.dport ?? 0;
+      info.connected = true; // a socket in the process list has both ends: libsinsp counts it connected
       break;
     case ScapFdType.Ipv6Sock: {
       info.l4proto = (e.l4proto ?? 0) as L4Proto;
@@ -951,6 +1003,7 @@ export function fdFromMetadata(e: FdEntry): FdInfo {
       info.cip = mapped ? ipv4ToString(e.sip!, 12) : ipv6ToString(e.sip!); info.cport = e.sport ?? 0;
       info.sip = mapped ? ipv4ToString(e.dip!, 12) : ipv6ToString(e.dip!); info.sport = e.dport ?? 0;
       info.name = `${info.cip}:${info.cport}->${info.sip}:${info.sport}`;
+      info.connected = true;
       break;
     }
     case ScapFdType.Ipv4ServSock:

@@ -32,6 +32,11 @@ export interface EngineOptions extends RuleFilter {
   onRuleError?: (rule: CompiledRule, error: unknown) => void;
   /** The state to update and read (default: a new SystemState). */
   state?: SystemState;
+  /**
+   * Falco's `rule_matching`: 'first' stops at the first rule (in load order, among those registered for the
+   * event's type) whose condition matches — Falco's default; 'all' judges every rule (the default here).
+   */
+  ruleMatching?: 'first' | 'all';
 }
 
 /** A rule that runs, with its compiled output and alert constants. */
@@ -195,13 +200,15 @@ export class Engine {
     if (list.length === 0) return;
     const ctx = this.fields;
     ctx.begin(ev);
-    set.evaluations += list.length;
-    for (let k = 0; k < list.length; k++) {
+    const first = this.opts.ruleMatching === 'first';
+    let n = list.length;
+    for (let k = 0; k < n; k++) {
       const a = list[k];
       let alert: Alert;
       try {
         if (!a.rule.match(ctx)) continue;
         set.matches[a.index]++;
+        if (first) n = k + 1; // the loop ends after this rule (its alert is still emitted)
         if (set.buckets !== null && !set.buckets.take(a.index, ev.ts)) { set.suppressed[a.index]++; continue; }
         alert = {
           ts: ev.ts, rule: a.rule.name, priority: a.rule.priority, source: a.rule.source, tags: a.tags,
@@ -219,6 +226,7 @@ export class Engine {
       const p = this.opts.emit(alert);
       if (p !== undefined) this.wait = p;
     }
+    set.evaluations += n;
   }
 
   private applyPending(): void {

@@ -4,6 +4,7 @@ export type EngineErrorCode =
   | 'EPRIORITY'      // an unknown --min-priority name
   | 'ERATE'         // a bad --rate-limit
   | 'ETAGS'          // -t and -T given together (Falco refuses it too)
+  | 'EOPTION'        // another bad option value (--rule-matching)
   | 'ERULES_NONE'    // no rules file or directory to load
   | 'ERULES_LOAD'    // the rule set has load errors
   | 'ELOADER';       // the rules loader is not available

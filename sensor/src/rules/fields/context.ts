@@ -97,7 +97,7 @@ export class FieldContext {
     for (const g of md.groups) if (!this.groups.has(g.gid)) this.groups.set(g.gid, g);
     for (const i of md.interfaces) {
       if (i.family === 'ipv4') this.localV4.add(ipv4ToString(i.addr));
-      else this.localV6.add(ipv6ToString(i.addr));
+      else this.localV6.add(ipv6Prefix64(ipv6ToString(i.addr)));
     }
     if (md.machine?.hostname) this.hostname = md.machine.hostname;
   }
@@ -196,11 +196,29 @@ export class FieldContext {
 
   /** libsinsp is_ipv4addr_in_local_machine: the address is one of the machine's interfaces. */
   isLocalAddress(ip: string): boolean {
-    if (ip.includes(':')) return this.localV6.size === 0 ? ip === '::1' : this.localV6.has(ip);
+    // IPv6: libsinsp (ipv6addr::in_subnet) calls an address local when its first 64 bits are an interface's.
+    if (ip.includes(':')) return this.localV6.size === 0 ? ipv6Prefix64(ip) === LOOPBACK6_PREFIX : this.localV6.has(ipv6Prefix64(ip));
     if (this.localV4.size === 0) return ip.startsWith('127.');
     return this.localV4.has(ip);
   }
 }
+
+/** The first four 16-bit groups of a textual IPv6 address (its /64 prefix), as a canonical key. */
+function ipv6Prefix64(ip: string): string {
+  const dbl = ip.indexOf('::');
+  let groups: string[];
+  if (dbl >= 0) {
+    const head = ip.slice(0, dbl) === '' ? [] : ip.slice(0, dbl).split(':');
+    const tail = ip.slice(dbl + 2) === '' ? [] : ip.slice(dbl + 2).split(':');
+    // An embedded IPv4 tail (::ffff:1.2.3.4) takes two groups.
+    const tailLen = tail.length + (tail.length > 0 && tail[tail.length - 1].includes('.') ? 1 : 0);
+    groups = [...head, ...Array<string>(Math.max(0, 8 - head.length - tailLen)).fill('0'), ...tail];
+  } else {
+    groups = ip.split(':');
+  }
+  return groups.slice(0, 4).map((g) => parseInt(g || '0', 16)).join(':');
+}
+const LOOPBACK6_PREFIX = ipv6Prefix64('::1');
 
 const SOCK_V4 = 3, SOCK_V6 = 4, SERV_V4 = 5, SERV_V6 = 6;
 

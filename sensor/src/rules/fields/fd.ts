@@ -96,6 +96,23 @@ function clientEnd(c: FieldContext): SocketEnds | undefined {
 /** local/remote: the client end is local when its address is one of the machine's (libsinsp is_local). */
 function localIsClient(c: FieldContext, e: SocketEnds): boolean { return c.isLocalAddress(e.cip); }
 
+/** libsinsp m_lastevent_fd: a failed fd-creating exit (fd=-ENOENT) created no fd and leaves it at -1. */
+function lastEventFd(c: FieldContext): number {
+  const n = c.fdNumber();
+  return n < 0 && c.createsFd() && !c.isEnter() ? -1 : n;
+}
+
+/** libsinsp chains the thread's m_container_id, which is empty (not 'host') for host processes. */
+function rawContainerId(c: FieldContext): string {
+  const id = c.thread()?.containerId;
+  return id === undefined || id === 'host' ? '' : id;
+}
+
+/** `id:name` as libsinsp chains them (extract_from_null_fd too: the name the creating event gives). */
+function withName(c: FieldContext, name: string | undefined): string | undefined {
+  return name === undefined ? undefined : `${rawContainerId(c)}:${name}`;
+}
+
 function directoryOf(name: string): string {
   const pos = name.lastIndexOf('/');
   if (pos > 0) return pos < name.length - 1 ? name.slice(0, pos) : name;
@@ -143,7 +160,7 @@ function bothEnds(c: FieldContext, ports: boolean): readonly string[] | undefine
 export const FD_FIELDS: readonly FieldDef<any>[] = [
   field({
     name: 'fd.num', type: 'int64', desc: 'the fd number the event uses (libsinsp m_lastevent_fd: -1 on enter events that create one)',
-    extract: (c) => (c.isFdEvent() ? c.fdNumber() : undefined),
+    extract: (c) => (c.isFdEvent() ? lastEventFd(c) : undefined),
   }),
   field({ name: 'fd.type', type: 'charbuf', desc: "fd type: 'file', 'directory', 'ipv4', 'ipv6', 'unix', 'pipe', 'event', 'signalfd', 'eventpoll', 'inotify', 'memfd', ...", extract: withFd((fd) => FD_TYPE_NAMES[fd.type] ?? '<NA>') }),
   field({ name: 'fd.typechar', type: 'charbuf', desc: "fd type as one character: f file, d directory, 4/6 inet sockets, u unix, p pipe, e eventfd, s signalfd, l eventpoll, i inotify, b bpf, r io_uring, m memfd, o other", extract: withFd((fd) => fdTypeChar(fd.type), (c) => ENTER_TYPECHAR[c.ev.type] ?? 'o') }),
@@ -179,12 +196,15 @@ export const FD_FIELDS: readonly FieldDef<any>[] = [
       if (fd.type === ScapFdType.Ipv4ServSock || fd.type === ScapFdType.Ipv6ServSock) return true;
       if (!isSock(fd)) return false;
       const e = c.socketEnds();
-      return e !== undefined && !e.server && c.isLocalAddress(e.sip);
+      // libsinsp reads the server address even before the socket has one (all zeros): for IPv6, `::` shares
+      // its first 64 bits with ::1 and so counts as local.
+      if (e === undefined) return c.isLocalAddress(fd.type === ScapFdType.Ipv6Sock ? '::' : '0.0.0.0');
+      return !e.server && c.isLocalAddress(e.sip);
     }),
   }),
-  field({ name: 'fd.uid', type: 'charbuf', desc: 'the thread id and fd number chained (unique fd identifier)', extract: (c) => (c.isFdEvent() ? `${c.thread()!.tid}${c.fdNumber()}` : undefined) }),
-  field({ name: 'fd.containername', type: 'charbuf', desc: 'container id and fd name chained (id:name)', extract: withFd((fd, c) => `${c.thread()?.containerId ?? 'host'}:${sanitize(fd.name)}`) }),
-  field({ name: 'fd.containerdirectory', type: 'charbuf', desc: 'container id and directory chained (id:dir)', extract: withFd((fd, c) => (isFile(fd) || fd.type === ScapFdType.Directory ? `${c.thread()?.containerId ?? 'host'}:${isFile(fd) ? directoryOf(fd.name) : fd.name}` : undefined)) }),
+  field({ name: 'fd.uid', type: 'charbuf', desc: 'the thread id and fd number chained (unique fd identifier)', extract: (c) => (c.isFdEvent() ? `${c.thread()!.tid}${lastEventFd(c)}` : undefined) }),
+  field({ name: 'fd.containername', type: 'charbuf', desc: 'container id and fd name chained (id:name)', extract: withFd((fd, c) => (EVENTS[c.ev.type]?.name === 'connect' && !c.isEnter() && c.ev.i64(0) < 0 ? withName(c, nameFromCreator(c, false)) : `${rawContainerId(c)}:${sanitize(fd.name)}`), (c) => withName(c, nameFromCreator(c, false))) }),
+  field({ name: 'fd.containerdirectory', type: 'charbuf', desc: 'container id and directory chained (id:dir)', extract: withFd((fd, c) => (isFile(fd) || fd.type === ScapFdType.Directory ? `${rawContainerId(c)}:${isFile(fd) ? directoryOf(fd.name) : fd.name}` : undefined), (c) => { const n = nameFromCreator(c, false); return n === undefined ? undefined : withName(c, directoryOf(n)); }) }),
   field({ name: 'fd.connected', type: 'bool', desc: "'true' once a connect() on the socket succeeded", extract: withFd((fd) => fd.connected) }),
   field({ name: 'fd.name_changed', type: 'bool', desc: "'true' when this event changed the name of its fd (e.g. connect sets the tuple)", extract: withFd((_fd, c) => fdNameChanged(c)) }),
   field({ name: 'fd.cip.name', type: 'charbuf', desc: 'domain name of the client IP (<NA>: DNS names are not tracked yet)', extract: () => undefined }),

@@ -90,19 +90,32 @@ const thr = (f: (th: ThreadView, c: FieldContext) => FieldValue) => (c: FieldCon
   return th === undefined ? undefined : f(th, c);
 };
 
+/**
+ * Trailing empty entries are not printed (libsinsp keeps the environment block up to its last variable: one
+ * overwritten with NULs, as nginx does for its title, prints as nothing); empty entries before a variable are.
+ */
+function joinEnv(env: readonly string[]): string {
+  let n = env.length;
+  while (n > 0 && env[n - 1] === '') n--;
+  return n === env.length ? env.join(' ') : env.slice(0, n).join(' ');
+}
+
+/** libsinsp (set_cgroups) names the kernel's `io` controller by its cgroup v1 name, `blkio`. */
+function v1Name(entry: string): string { return entry.startsWith('io=') ? 'blkio' + entry.slice(2) : entry; }
+
 export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.name', type: 'charbuf', desc: 'process name (task->comm, up to 16 characters)', extract: thr((t) => t.comm || undefined) }),
   field({ name: 'proc.exe', type: 'charbuf', desc: 'first command line argument argv[0] (usually the executable name)', extract: thr((t) => t.exe || undefined) }),
   field({ name: 'proc.exepath', type: 'charbuf', desc: 'full executable path (symlinks resolved)', extract: thr((t) => t.exepath) }),
   field({ name: 'proc.args', type: 'charbuf', desc: 'command line arguments, argv[1..], separated by spaces', extract: thr((t) => t.args.join(' ')) }),
   field({ name: 'proc.cmdline', type: 'charbuf', desc: 'proc.name followed by proc.args', extract: thr((t) => (t.comm === '' ? undefined : cmdline(t))) }),
-  field({ name: 'proc.exeline', type: 'charbuf', desc: 'proc.exe followed by proc.args', extract: thr((t) => t.exe + ' ' + t.args.join(' ')) }),
+  field({ name: 'proc.exeline', type: 'charbuf', desc: 'proc.exe followed by proc.args', extract: thr((t) => (t.exe || '<NA>') + ' ' + t.args.join(' ')) }),  // an unknown exe is <NA>, as proc.exe prints it
   field({ name: 'proc.cmdnargs', type: 'uint64', desc: 'number of command line arguments (proc.args)', extract: thr((t) => t.args.length) }),
   field({ name: 'proc.cmdlenargs', type: 'uint64', desc: 'total characters of the command line arguments, separators excluded', extract: thr((t) => t.args.reduce((n, a) => n + a.length, 0)) }),
   field<string | undefined>({
     name: 'proc.env', type: 'charbuf', arg: { kind: 'key', required: false }, parseArg: envArg,
     desc: "environment as 'NAME=value NAME1=value1'; proc.env[NAME] gives one variable's value (empty until the state records env)",
-    extract: (c, a) => { const t = c.thread(); if (t === undefined) return undefined; return a === undefined ? (t.env ?? []).join(' ') : getEnv(t, a); },
+    extract: (c, a) => { const t = c.thread(); if (t === undefined) return undefined; return a === undefined ? joinEnv(t.env ?? []) : getEnv(t, a); },
   }),
   field({ name: 'proc.cwd', type: 'charbuf', desc: 'current working directory', extract: thr((t) => t.cwd) }),
   field({ name: 'proc.pid', type: 'int64', desc: 'process id', extract: thr((t) => xid(t.pid)) }),
@@ -124,7 +137,7 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.pcmdline', type: 'charbuf', desc: 'proc.cmdline of the parent process', extract: (c) => { const p = parent(c); return p === undefined ? undefined : cmdline(p); } }),
   field({ name: 'proc.pexe', type: 'charbuf', desc: 'proc.exe of the parent process', extract: (c) => parent(c)?.exe }),
   field({ name: 'proc.pexepath', type: 'charbuf', desc: 'proc.exepath of the parent process', extract: (c) => parent(c)?.exepath }),
-  field<number | undefined>({ name: 'proc.aname', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aname'), desc: 'name of an ancestor: proc.aname[1] parent, [2] grandparent, [0] the process; without [N] in conditions: any ancestor', extract: (c, a) => c.ancestor(ancestorLevel(a))?.comm }),
+  field<number | undefined>({ name: 'proc.aname', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aname'), desc: 'name of an ancestor: proc.aname[1] parent, [2] grandparent, [0] the process; without [N] in conditions: any ancestor', extract: (c, a) => c.ancestor(ancestorLevel(a))?.comm || undefined }),
   field<number | undefined>({ name: 'proc.apid', type: 'int64', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.apid'), desc: 'pid of an ancestor (proc.apid[1] = parent pid)', extract: (c, a) => { const t = c.ancestor(ancestorLevel(a)); return t === undefined ? undefined : xid(t.pid); } }),
   field<number | undefined>({ name: 'proc.aexe', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexe'), desc: 'proc.exe of an ancestor (proc.aexe[1] = parent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exe }),
   field<number | undefined>({ name: 'proc.aexepath', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexepath'), desc: 'proc.exepath of an ancestor (proc.aexepath[2] = grandparent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exepath }),
@@ -163,7 +176,7 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.fdopencount', type: 'uint64', desc: 'number of open fds of the process', extract: thr((t) => t.fds.size) }),
   field({ name: 'proc.fdlimit', type: 'int64', desc: 'maximum number of fds the process can open (<NA> when unknown)', extract: thr((t) => (t.fdlimit === undefined ? undefined : Number(t.fdlimit))) }),
   field({ name: 'proc.nthreads', type: 'uint64', desc: 'number of live threads of the process', extract: thr((t, c) => countThreads(c, t.pid)) }),
-  field({ name: 'proc.nchilds', type: 'uint64', desc: 'number of live threads of the process other than its main thread', extract: thr((t, c) => { const n = countThreads(c, t.pid); return c.threadOf(t.pid) !== undefined ? n - 1 : n; }) }),
+  field({ name: 'proc.nchilds', type: 'uint64', desc: 'number of live threads of the process other than its main thread', extract: thr((t, c) => { if (t.tid !== t.pid) return 0; const n = countThreads(c, t.pid); return c.threadOf(t.pid) !== undefined ? n - 1 : n; }) }),  // libsinsp counts on the main thread (m_nchilds): other threads say 0
   field({
     name: 'thread.tid', type: 'int64', desc: 'thread id',
     extract: (c) => { const ev = c.ev; return ev.tid >= 2 ** 63 ? Number(ev.view.getBigInt64(ev.base + 8, true)) : ev.tid; },
@@ -173,7 +186,7 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'thread.cap_effective', type: 'charbuf', desc: 'effective capabilities (CAP_X CAP_Y ...)', extract: thr((t) => (t.capEffective === undefined ? undefined : capsToString(t.capEffective))) }),
   field({ name: 'thread.cap_permitted', type: 'charbuf', desc: 'permitted capabilities', extract: thr((t) => (t.capPermitted === undefined ? undefined : capsToString(t.capPermitted))) }),
   field({ name: 'thread.cap_inheritable', type: 'charbuf', desc: 'inheritable capabilities', extract: thr((t) => (t.capInheritable === undefined ? undefined : capsToString(t.capInheritable))) }),
-  field({ name: 'thread.cgroups', type: 'charbuf', desc: "all cgroups of the thread as 'subsys=/path ...'", extract: thr((t) => (t.cgroups === undefined || t.cgroups.length === 0 ? undefined : t.cgroups.join(' '))) }),
+  field({ name: 'thread.cgroups', type: 'charbuf', desc: "all cgroups of the thread as 'subsys=/path ...'", extract: thr((t) => (t.cgroups === undefined || t.cgroups.length === 0 ? undefined : t.cgroups.map(v1Name).join(' '))) }),
   field<string>({
     name: 'thread.cgroup', type: 'charbuf', arg: { kind: 'name', required: true }, parseArg: (s) => s,
     desc: 'the cgroup of one subsystem, e.g. thread.cgroup.cpuacct',
@@ -181,7 +194,7 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
       const cg = c.thread()?.cgroups;
       if (cg === undefined) return undefined;
       const prefix = sub + '=';
-      for (let j = 0; j < cg.length; j++) if (cg[j].startsWith(prefix)) return cg[j].slice(prefix.length);
+      for (let j = 0; j < cg.length; j++) { const e = v1Name(cg[j]); if (e.startsWith(prefix)) return e.slice(prefix.length); }
       return undefined;
     },
   }),

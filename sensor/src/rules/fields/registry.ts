@@ -105,8 +105,9 @@ export function classOf(name: string): FieldClass | undefined {
 export function renderValue(def: FieldDef<any>, v: FieldValue): string | undefined {
   switch (typeof v) {
     case 'string': return v;
-    case 'number': return def.hex === true ? (v >>> 0).toString(16) : String(v);
-    case 'bigint': return def.hex === true ? v.toString(16) : v.toString();
+    // PF_HEX prints like libsinsp's "%" PRIX32 / PRIX64: upper-case hex digits.
+    case 'number': return def.hex === true ? (v >>> 0).toString(16).toUpperCase() : String(v);
+    case 'bigint': return def.hex === true ? v.toString(16).toUpperCase() : v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'undefined': return undefined;
     default: return '(' + v.join(',') + ')';

@@ -1,0 +1,108 @@
+// Rules benchmarks, each against a baseline measured in the same run:
+//   throughput: `sensord replay -r F --rules falco_rules.yaml [--rules rules/]` (to /dev/null) over the ≥1M-event
+//               capture, vs `sysdig -r F -q COND` where COND is the OR of the stable rules' expanded conditions
+//               that sysdig 0.29.3 can compile (the rest use fields it lacks). Medians of 3; events/s and ratio.
+//   load:       loadRuleSet of Falco's three files (stable, incubating, sandbox): cold = first load in a fresh
+//               node process (median of 5 processes), warm = repeated loads in this process (median of 5).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { loadRuleSet } from '../sensor/src/rules/loader/index.js';
+import { REPO_ROOT, fmt, median, run } from './util.js';
+
+const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
+const FALCO_RULES = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'falco-rules');
+const THREE = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => path.join(FALCO_RULES, f));
+const EMPTY_SCAP = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'scap', 'falco', 'empty.scap');
+
+export interface RulesResult {
+  events: number;
+  ruleFiles: string[];
+  rules: number;
+  sysdigRules: number;
+  sysdigSkipped: string[];
+  oursS: number;
+  sysdigS: number;
+  coldMs: number;
+  warmMs: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** The OR of the stable rules' expanded conditions sysdig compiles; the others are listed with the reason. */
+function sysdigCondition(): { cond: string; used: number; skipped: string[] } {
+  const set = loadRuleSet([THREE[0]]);
+  const parts: string[] = [];
+  const skipped: string[] = [];
+  for (const r of set.rules) {
+    const p = spawnSync('sysdig', ['-r', EMPTY_SCAP, '-q', r.expandedCondition], { encoding: 'utf8' });
+    if (p.status === 0) parts.push(`(${r.expandedCondition})`);
+    else skipped.push(`${r.name} (${/unrecognized field \S+/.exec(p.stderr)?.[0] ?? p.stderr.trim().split('\n').pop()})`);
+  }
+  return { cond: parts.join(' or '), used: parts.length, skipped };
+}
+
+/** Milliseconds of the first loadRuleSet of the three files in a fresh node process. */
+function coldLoadMs(): number {
+  const loader = pathToFileURL(path.join(REPO_ROOT, 'dist', 'sensor', 'src', 'rules', 'loader', 'index.js')).href;
+  const script = `const t0 = performance.now(); const m = await import(${JSON.stringify(loader)});
+const s = m.loadRuleSet(${JSON.stringify(THREE)}); const ms = performance.now() - t0;
+if (s.errors.length) { console.error(JSON.stringify(s.errors)); process.exit(1); } console.log(ms);`;
+  const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (p.status !== 0) throw new Error(`cold load failed: ${p.stderr}`);
+  return Number(p.stdout.trim());
+}
+
+export async function rulesBench(capture: string, rounds = 3): Promise<RulesResult> {
+  const ruleFiles = [THREE[0]];
+  const ours = path.join(REPO_ROOT, 'rules');
+  if (existsSync(ours)) {
+    const check = loadRuleSet([THREE[0], ours]);
+    if (check.errors.length === 0) ruleFiles.push(ours);
+    else console.error(`rules bench: ${ours} does not load (${check.errors.length} errors); timing Falco's stable rules only`);
+  }
+  const set = loadRuleSet(ruleFiles);
+  const { cond, used, skipped } = sysdigCondition();
+
+  // Event count as sensord replay numbers them (its stats line in verbose mode).
+  const probe = spawnSync(process.execPath, [SENSORD, 'replay', '-r', capture, ...ruleFiles.flatMap((f) => ['--rules', f]), '--verbose'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const events = Number(/Events: (\d+)/.exec(probe.stderr)?.[1] ?? NaN);
+
+  const oursT: number[] = [];
+  const sysdigT: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    oursT.push(await timed(() => run(process.execPath, [SENSORD, 'replay', '-r', capture, ...ruleFiles.flatMap((f) => ['--rules', f])], { stdout: 'ignore' })));
+    sysdigT.push(await timed(() => run('sysdig', ['-r', capture, '-q', cond], { stdout: 'ignore' })));
+  }
+
+  const cold = Array.from({ length: 5 }, coldLoadMs);
+  const warm: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const s = loadRuleSet(THREE);
+    const ms = performance.now() - t0;
+    if (s.errors.length > 0) throw new Error(`Falco's rules do not load: ${s.errors.length} errors`);
+    if (i > 0) warm.push(ms);
+  }
+  return {
+    events, ruleFiles, rules: set.rules.length, sysdigRules: used, sysdigSkipped: skipped,
+    oursS: median(oursT), sysdigS: median(sysdigT), coldMs: median(cold), warmMs: median(warm),
+  };
+}
+
+export function printRules(r: RulesResult, capture: string): void {
+  const oursRate = r.events / r.oursS;
+  const sysdigRate = r.events / r.sysdigS;
+  console.log(`\n== rules: ${capture} (${r.events} events)`);
+  console.log(`rule files: ${r.ruleFiles.map((f) => path.relative(REPO_ROOT, f)).join(', ')} (${r.rules} rules)`);
+  console.log(`sysdig condition: OR of ${r.sysdigRules} stable rules; left out (fields sysdig 0.29.3 lacks): ${r.sysdigSkipped.join('; ') || 'none'}`);
+  console.log(`sensord replay:   ${fmt(r.oursS, 2)} s  ${fmt(oursRate / 1e3, 0)} k events/s`);
+  console.log(`sysdig -q COND:   ${fmt(r.sysdigS, 2)} s  ${fmt(sysdigRate / 1e3, 0)} k events/s`);
+  console.log(`ratio sensord/sysdig: ${fmt(oursRate / sysdigRate, 2)}x (target >= 3x)`);
+  console.log(`load+compile falco_rules + incubating + sandbox: cold ${fmt(r.coldMs, 0)} ms (fresh process, median of 5), warm ${fmt(r.warmMs, 0)} ms (median of 5); target <= 200 ms`);
+}
