@@ -34,13 +34,11 @@ const SYSDIG_LACKS = ['fd.nameraw', 'proc.pexe', 'thread.cap_effective', 'proc.i
 
 /**
  * Rule → capture → where we knowingly differ from sysdig (exact; a fix makes the test fail until removed).
- * All four are field/state issues (sensor/src/{state,rules/fields}), reported to their owners:
+ * All three are field/state issues (sensor/src/{state,rules/fields}):
  * - proc_name_exists: a thread first seen on a syscall event (no clone/procinfo) has comm "<NA>" in libsinsp;
  *   ours has no name, so `not proc.name in ("<NA>","N/A")` holds for it (events 184-187).
  * - container: a `container` event after the head of the capture runs on thread -1 whose container.id is the
  *   event's container in sysdig; ours says "host" (event 1405).
- * - interactive: `proc.aname=sshd` without [N] must test every ancestor (libsinsp compare walks from the parent);
- *   ours compares only the process itself (proc.ts ancestorLevel), so no event of cat_write matches.
  * - outbound: sendto on a UDP socket already connected: sysdig's fd.name_changed is false for event 225.
  */
 type Diff = { ours: number[] | 'any'; sysdig: number[] | 'any' };
@@ -53,9 +51,6 @@ const KNOWN_DIFFS: Readonly<Record<string, Record<string, Diff>>> = {
     'single_ipv6_conn.scap': { ours: 'any', sysdig: [] },
   },
   'macro: container': { 'privileged.scap': { ours: [], sysdig: [1405] } },
-  'macro: interactive': Object.fromEntries(
-    ['cat_write', 'open-multiple-files', 'run_as_user_0_container', 'curl_google', 'sample', 'test_ipv6_client']
-      .map((f) => [`${f}.scap`, { ours: [], sysdig: 'any' } as Diff])),
   'macro: outbound': { 'test_ipv6_client.scap': { ours: [225, 227, 231], sysdig: [227, 231] } },
 };
 

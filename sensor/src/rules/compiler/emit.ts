@@ -139,6 +139,11 @@ class Emitter {
         throw err;
       }
       if (!this.fields.some((b) => b.key === bound.key)) this.fields.push(bound);
+      const anyOf = bound.arg === undefined ? bound.def.anyOfWithoutArg : undefined;
+      if (anyOf !== undefined) {
+        const fn = this.hoist.add(anyOf, `any:${bound.key}`);
+        return { code: js`${fn}(ctx)`, cls: typeClass(bound.def.type), multi: true };
+      }
       const id = this.hoist.add(bound, `field:${bound.key}`);
       return { code: js`ctx.value(${id})`, cls: typeClass(bound.def.type), multi: bound.def.filterOnly === true };
     }

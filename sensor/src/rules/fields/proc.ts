@@ -67,6 +67,20 @@ function parent(c: FieldContext): ThreadView | undefined {
 const ancestorLevel = (a: number | undefined): number => (a === undefined ? 0 : a);
 const ANCESTOR_ARG = { kind: 'index', required: false } as const;
 
+/** Values of every ancestor from the parent up (conditions on proc.aname etc. without [N]); undefined if none. */
+function everyAncestor(pick: (t: ThreadView) => string | undefined) {
+  return (c: FieldContext): FieldValue => {
+    const out: string[] = [];
+    for (let level = 1; level <= 64; level++) {
+      const t = c.ancestor(level);
+      if (t === undefined) break;
+      const v = pick(t);
+      if (v !== undefined && v !== '') out.push(v);
+    }
+    return out.length === 0 ? undefined : out;
+  };
+}
+
 function envArg(text: string): string {
   if (!/^[^\s=\]]+$/.test(text)) throw new FieldError('EFIELD_ARG', `proc.env: bad variable name ${JSON.stringify(text)}`);
   return text;
@@ -137,10 +151,10 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.pcmdline', type: 'charbuf', desc: 'proc.cmdline of the parent process', extract: (c) => { const p = parent(c); return p === undefined ? undefined : cmdline(p); } }),
   field({ name: 'proc.pexe', type: 'charbuf', desc: 'proc.exe of the parent process', extract: (c) => parent(c)?.exe }),
   field({ name: 'proc.pexepath', type: 'charbuf', desc: 'proc.exepath of the parent process', extract: (c) => parent(c)?.exepath }),
-  field<number | undefined>({ name: 'proc.aname', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aname'), desc: 'name of an ancestor: proc.aname[1] parent, [2] grandparent, [0] the process; without [N] in conditions: any ancestor', extract: (c, a) => c.ancestor(ancestorLevel(a))?.comm || undefined }),
+  field<number | undefined>({ name: 'proc.aname', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aname'), desc: 'name of an ancestor: proc.aname[1] parent, [2] grandparent, [0] the process; without [N] in conditions: any ancestor', extract: (c, a) => c.ancestor(ancestorLevel(a))?.comm || undefined, anyOfWithoutArg: everyAncestor((t) => t.comm) }),
   field<number | undefined>({ name: 'proc.apid', type: 'int64', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.apid'), desc: 'pid of an ancestor (proc.apid[1] = parent pid)', extract: (c, a) => { const t = c.ancestor(ancestorLevel(a)); return t === undefined ? undefined : xid(t.pid); } }),
-  field<number | undefined>({ name: 'proc.aexe', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexe'), desc: 'proc.exe of an ancestor (proc.aexe[1] = parent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exe }),
-  field<number | undefined>({ name: 'proc.aexepath', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexepath'), desc: 'proc.exepath of an ancestor (proc.aexepath[2] = grandparent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exepath }),
+  field<number | undefined>({ name: 'proc.aexe', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexe'), desc: 'proc.exe of an ancestor (proc.aexe[1] = parent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exe, anyOfWithoutArg: everyAncestor((t) => t.exe) }),
+  field<number | undefined>({ name: 'proc.aexepath', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.aexepath'), desc: 'proc.exepath of an ancestor (proc.aexepath[2] = grandparent)', extract: (c, a) => c.ancestor(ancestorLevel(a))?.exepath, anyOfWithoutArg: everyAncestor((t) => t.exepath) }),
   field<number | undefined>({ name: 'proc.acmdline', type: 'charbuf', arg: ANCESTOR_ARG, parseArg: parseIndexArg('proc.acmdline'), desc: 'proc.cmdline of an ancestor', extract: (c, a) => { const t = c.ancestor(ancestorLevel(a)); return t === undefined ? undefined : cmdline(t); } }),
   field({
     name: 'proc.loginshellid', type: 'int64', desc: 'pid of the eldest ancestor shell (name ending in "sh"), if any',

@@ -36,6 +36,11 @@ export interface FieldDef<A = unknown> {
   /** Turns the argument text into the value extract() receives, once, when a format or condition compiles. */
   readonly parseArg?: (text: string) => A;
   readonly extract: (ctx: FieldContext, arg: A) => FieldValue;
+  /**
+   * In conditions, the field without its optional argument matches any of these values (libsinsp: proc.aname
+   * without [N] compares every ancestor). Printed, the field still goes through `extract`.
+   */
+  readonly anyOfWithoutArg?: (ctx: FieldContext) => FieldValue;
 }
 
 /** Stable error codes (HOUSE-STYLE 14). */
