@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvent, batchOf, ipv4Tuple, type ParamValue } from '../helpers/event-builder.js';
 import { EventView } from '../../sensor/src/decode/event-view.js';
+import { world as fieldWorld, CAT as CAT_TID } from '../rules/fields/helpers.js';
 import { L4Proto, SockFamily, SocketRole, SystemState } from '../../sensor/src/state/index.js';
 import { ScapFdType, type CaptureMetadata, type ThreadEntry } from '../../sensor/src/schema/capture-types.js';
 
@@ -283,5 +284,23 @@ describe('users, groups, metadata and bounds', () => {
     expect(state.stats().threads).toMatchObject({ size: 50, evictions: 11 });
     // The most recently used threads survive.
     expect(state.thread(5059)).toBeDefined();
+  });
+});
+
+// Regression (found by the default reverse-shell rule): fd.* on a dup exit names the NEW fd with the copied
+// info, as libsinsp's parse_dup_exit leaves it, so Falco's "Redirect STDOUT/STDIN to Network Connection" works.
+describe('dup exit events refer to the new fd', () => {
+  it('dup2(socket 4, 1): fd.num=1, fd.type=ipv4 on the exit event', () => {
+    const w = fieldWorld();
+    w.apply('PPME_SYSCALL_DUP2_X', { res: 1, oldfd: 4, newfd: 1 }, { tid: CAT_TID });
+    expect(w.get('fd.num')).toBe('1');
+    expect(w.get('fd.type')).toBe('ipv4');
+    expect(w.state.fd(CAT_TID, 1)?.name).toBe(w.state.fd(CAT_TID, 4)?.name);
+  });
+  it('a failed dup refers to oldfd', () => {
+    const w = fieldWorld();
+    w.apply('PPME_SYSCALL_DUP_1_X', { res: -9, oldfd: 3 }, { tid: CAT_TID });
+    expect(w.get('fd.num')).toBe('3');
+    expect(w.get('fd.name')).toBe('/etc/hostname');
   });
 });

@@ -432,6 +432,13 @@ export class SystemState {
     }
     const i = type < P.fd.length ? P.fd[type] : -1;
     if (i >= 0 && ev.has(i)) return ev.i64(i);
+    // dup/dup2/dup3: libsinsp points the event at the new fd once the exit added it (parse_dup_exit), so
+    // `fd.num in (0,1,2) and fd.type=ipv4` sees a socket dup'ed onto stdio; a failed dup refers to oldfd.
+    if (OPS[type] === Op.Dup) {
+      if (ev.i64(0) >= 0) return ev.i64(0);
+      const oi = P.oldfd[type];
+      if (oi >= 0 && ev.has(oi)) return ev.i64(oi);
+    }
     // pipe/pipe2: libsinsp's last event fd is the last one the exit added, fd2.
     if (OPS[type] === Op.Pipe) { const j = P.fd2[type]; return j >= 0 && ev.has(j) && ev.i64(0) >= 0 ? ev.i64(j) : -1; }
     if (th !== undefined && th.enter.type === type - 1) return th.enter.fd;
