@@ -1,5 +1,6 @@
 // Errors of the capture reader: one class with a stable code, the byte offset (in the decompressed
 // stream) and the block type where reading stopped, so a message can point at the exact spot.
+import { blockTypeName } from './scap-format.js';
 
 export type ScapErrorCode =
   | 'EOPEN'            // the file could not be read
@@ -30,19 +31,4 @@ export class ScapError extends Error {
   }
 }
 
-const BLOCK_NAMES: Record<number, string> = {
-  0x0a0d0d0a: 'SHB',
-  0x201: 'MI', 0x8002abcd: 'MI_INT',
-  0x202: 'PL_V1', 0x8000abcd: 'PL_V1_INT', 0x207: 'PL_V2', 0x8013abcd: 'PL_V2_INT', 0x209: 'PL_V3',
-  0x8014abcd: 'PL_V3_INT', 0x210: 'PL_V4', 0x211: 'PL_V5', 0x212: 'PL_V6', 0x213: 'PL_V7', 0x214: 'PL_V8',
-  0x215: 'PL_V9',
-  0x203: 'FDL', 0x8001abcd: 'FDL_INT', 0x218: 'FDL_V2',
-  0x205: 'IL', 0x8011abcd: 'IL_INT', 0x219: 'IL_V2',
-  0x206: 'UL', 0x8012abcd: 'UL_INT', 0x220: 'UL_V2',
-  0x204: 'EV', 0x8010abcd: 'EV_INT', 0x208: 'EVF', 0x216: 'EV_V2', 0x217: 'EVF_V2',
-  0x221: 'EV_V2_LARGE', 0x222: 'EVF_V2_LARGE',
-};
-
-export function blockTypeName(type: number): string {
-  return BLOCK_NAMES[type >>> 0] ?? 'unknown';
-}
+export { blockTypeName };

@@ -19,21 +19,10 @@ import {
   type CaptureMetadata, type EventBatch, type FdEntry, type GroupEntry, type InterfaceEntry, type MachineInfo,
   type ThreadEntry, type UserEntry,
 } from '../schema/capture-types.js';
+import { BlockType, BYTE_ORDER_MAGIC } from './scap-format.js';
 
-export const BlockType = {
-  SHB: 0x0a0d0d0a,
-  MI: 0x201,
-  PL_V9: 0x215,
-  FDL_V2: 0x218,
-  IL_V2: 0x219,
-  UL_V2: 0x220,
-  EV_V2: 0x216,
-  EVF_V2: 0x217,
-  EV_V2_LARGE: 0x221,
-  EVF_V2_LARGE: 0x222,
-} as const;
+export { BlockType } from './scap-format.js';
 
-const SHB_MAGIC = 0x1a2b3c4d;
 const SHB_MAJOR = 1;
 const SHB_MINOR = 2;
 const MI_BODY_LEN = 180;
@@ -159,7 +148,7 @@ function addr(b: Uint8Array | undefined, size: number): Uint8Array {
 
 function writeShb(e: Enc): void {
   e.beginBlock(BlockType.SHB);
-  e.u32(SHB_MAGIC);
+  e.u32(BYTE_ORDER_MAGIC);
   e.u16(SHB_MAJOR);
   e.u16(SHB_MINOR);
   e.u64(0xffffffffffffffffn);
