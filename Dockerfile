@@ -15,6 +15,7 @@ COPY bench/ bench/
 COPY bin/ bin/
 COPY scripts/ scripts/
 COPY rules/ rules/
+COPY proto/ proto/
 # vmlinux.h comes from the build host's BTF; set VMLINUX_BTF to a BTF file to build on a host without one.
 ARG VMLINUX_BTF=/sys/kernel/btf/vmlinux
 RUN make -C native VMLINUX_BTF=${VMLINUX_BTF} build/libsensord.so \
@@ -31,6 +32,7 @@ COPY --from=build /src/node_modules/ node_modules/
 COPY --from=build /src/dist/ dist/
 COPY --from=build /src/bin/ bin/
 COPY --from=build /src/rules/ rules/
+COPY --from=build /src/proto/ proto/
 COPY --from=build /src/native/build/libsensord.so native/build/libsensord.so
 # Needs CAP_BPF, CAP_PERFMON (or privileged) and the host's /sys/kernel/btf and /proc (see deploy/).
 ENTRYPOINT ["node", "/opt/sensord/bin/sensord.js"]

@@ -53,7 +53,22 @@ export async function main(argv: string[]): Promise<void> {
     .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
     .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
     .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
-    .option('-o, --output-file <file>', 'also append alerts to FILE'))
+    .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('--http-output <url>', "also POST each alert as Falco's JSON to URL (Falcosidekick; bearer token from $SENSORD_HTTP_TOKEN)")
+    .option('--http-header <header>', "extra 'Name: value' header of --http-output (repeatable)", collect)
+    .option('--log-format <format>', "the daemon's own logs on stderr: json (default) or text")
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
+    .option('--metrics-listen <addr>', 'serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9376)')
+    .option('--blind-threshold <n>', "a 'Sensor Blind' alert when N or more events are lost (kernel + output drops) within the window (default 1000)")
+    .option('--blind-window <seconds>', "window of --blind-threshold, also the least time between two 'Sensor Blind' alerts (default 10)")
+    .option('--grpc <addr>', 'stream alerts to a sensord.v1 backend at HOST:PORT (mTLS, acks, disk spool)')
+    .option('--tls-ca <file>', 'CA that signed the backend certificate (--grpc)')
+    .option('--tls-cert <file>', 'client certificate of this sensor (--grpc)')
+    .option('--tls-key <file>', 'private key of --tls-cert (--grpc)')
+    .option('--spool <dir>', 'spool directory of --grpc (default /var/lib/sensord/spool)')
+    .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
+    .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')
+    .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)'))
     .action(async (opts) => {
       const { runRun } = await import('./commands/run.js');
       process.exitCode = await runRun(opts);
@@ -71,10 +86,26 @@ export async function main(argv: string[]): Promise<void> {
     .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
     .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
     .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('--rule-matching <mode>', "first (Falco's default: the first matching rule alerts) or all")
     .option('-v, --verbose', 'log startup steps, rule warnings and engine counters')
     .action(async (opts) => {
       const { runReplay } = await import('./commands/replay.js');
       process.exitCode = await runReplay(opts);
+    });
+
+  program
+    .command('collector')
+    .description('the reference SOC receiver of --grpc: verifies client certificates, dedupes, appends JSON lines, acks')
+    .requiredOption('--listen <addr>', 'HOST:PORT to listen on')
+    .requiredOption('--out <file>', 'append received alerts (and gap records) to FILE as JSON lines')
+    .requiredOption('--tls-ca <file>', 'CA whose client certificates are trusted')
+    .requiredOption('--tls-cert <file>', 'server certificate')
+    .requiredOption('--tls-key <file>', 'server private key')
+    .option('--token <token>', 'require this bearer token (or SENSORD_TOKEN)')
+    .option('--max-message-bytes <n>', 'largest accepted message (default 4 MiB)', (v) => parseCount(v, '--max-message-bytes'))
+    .action(async (opts) => {
+      const { runCollector } = await import('./commands/collector.js');
+      process.exitCode = await runCollector(opts);
     });
 
   const rules = program.command('rules').description('validate and list Falco rules files');

@@ -5,3 +5,4 @@ export { PRIORITY_TEXT, jsonLine, rfc3339Nano, textLine } from './format.js';
 export { OutputQueue, type OutputQueueOptions, type QueueStats } from './queue.js';
 export { StdoutOutput, FileOutput } from './stream.js';
 export { detectionSummary, type RuleCount } from './summary.js';
+export { HttpOutput, parseHeader, type HttpOutputOptions, type HttpOutputStats } from './http.js';

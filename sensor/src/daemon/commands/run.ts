@@ -9,6 +9,10 @@ import {
   syscallSelection, type EngineOptions, type PreparedSet, type RateLimit,
 } from '../../rules/engine/index.js';
 import { FileOutput, OutputQueue, StdoutOutput, detectionSummary, type AlertOutput } from '../../output/index.js';
+import type { Logger } from 'pino';
+import { configureLogger, type LogFormat } from '../log.js';
+import { Telemetry, blindDetectorFrom, httpOutputFrom, type TelemetryFlags } from '../telemetry.js';
+import { grpcOutputFrom, type GrpcFlags } from '../grpc-options.js';
 
 export interface AlertingOptions {
   rules?: string[];
@@ -23,11 +27,16 @@ export interface AlertingOptions {
   /** Also append alerts to this file. */
   outputFile?: string;
   verbose?: boolean;
+  /** Falco's rule_matching: 'first' (Falco's default: one alert per event) or 'all'. */
+  ruleMatching?: string;
 }
 
-export type RunOptions = AlertingOptions & ProbeFlags;
+export type RunOptions = AlertingOptions & ProbeFlags & TelemetryFlags & GrpcFlags;
 
-const log = (msg: string) => process.stderr.write(`sensord: ${msg}\n`);
+/** pino once `sensord run` configured it (stderr, JSON or text); before that (and for replay) plain lines. */
+let logger: Logger | undefined;
+type Level = 'info' | 'warn' | 'error';
+const log = (msg: string, level: Level = 'info') => { if (logger) logger[level](msg); else process.stderr.write(`sensord: ${msg}\n`); };
 
 /** Runs one named startup/teardown step, logging its name and duration (HOUSE-STYLE 2). */
 export async function step<T>(name: string, fn: () => Promise<T> | T, quiet = false): Promise<T> {
@@ -57,17 +66,24 @@ export function engineOptions(opts: AlertingOptions, emit: EngineOptions['emit']
     rateLimit: parseRateLimit(opts.rateLimit),
     timeIso8601: opts.iso8601 === true,
     outputFields: opts.json === true,
+    ruleMatching: parseRuleMatching(opts.ruleMatching),
     emit,
-    onRuleError: (rule, e) => log(`rule ${JSON.stringify(rule.name)}: evaluation error: ${(e as Error)?.message ?? String(e)} (further errors of this rule are only counted)`),
+    onRuleError: (rule, e) => log(`rule ${JSON.stringify(rule.name)}: evaluation error: ${(e as Error)?.message ?? String(e)} (further errors of this rule are only counted)`, 'warn'),
   };
+}
+
+function parseRuleMatching(v: string | undefined): 'first' | 'all' {
+  if (v === undefined || v === 'first') return 'first';
+  if (v === 'all') return 'all';
+  throw new EngineError('EOPTION', `--rule-matching: expected first or all, got ${JSON.stringify(v)}`);
 }
 
 /** Loads and compiles the rules; prints warnings/errors Falco-style; throws EngineError ERULES_LOAD on errors. */
 export async function loadRuleFiles(paths: readonly string[], verbose: boolean): Promise<RuleSet> {
   const set = await loadRules(paths);
-  if (verbose) for (const w of set.warnings) log(`warning: ${formatLoadMessage(w)}`);
+  if (verbose) for (const w of set.warnings) log(`warning: ${formatLoadMessage(w)}`, 'warn');
   if (set.errors.length > 0) {
-    for (const e of set.errors) log(`error: ${formatLoadMessage(e)}`);
+    for (const e of set.errors) log(`error: ${formatLoadMessage(e)}`, 'error');
     throw new EngineError('ERULES_LOAD', `${set.errors.length} error(s) loading ${paths.join(', ')}`);
   }
   return set;
@@ -92,30 +108,69 @@ export function reportEngineError(cmd: string, e: unknown): number {
 }
 
 export async function runRun(opts: RunOptions): Promise<number> {
+  try {
+    logger = configureLogger({ format: (opts.logFormat ?? 'json') as LogFormat, level: opts.logLevel ?? 'info' });
+  } catch (e) {
+    process.stderr.write(`sensord run: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    return await runLive(opts, logger);
+  } finally {
+    logger = undefined;
+  }
+}
+
+async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   let paths: string[];
   let ruleSet: RuleSet;
   let queue!: OutputQueue;
   let engine: Engine;
+  let outputs: AlertOutput[];
+  let telemetry: Telemetry;
+  let probe: import('../../source/live.js').LiveSource | undefined;
+  let reloaderRef: RuleReloader | undefined;
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
     paths = resolveRulePaths(opts.rules);
     ruleSet = await step('load rules', () => loadRuleFiles(paths, true));
-    queue = new OutputQueue(buildOutputs(opts), {
+    outputs = buildOutputs(opts);
+    const http = httpOutputFrom(opts);
+    if (http) outputs.push(http);
+    const grpcOut = grpcOutputFrom(opts, alertHostname());
+    if (grpcOut) outputs.push(grpcOut);
+    queue = new OutputQueue(outputs, {
       hostname: alertHostname(), policy: 'drop',
-      onError: (name, kind, e) => log(`output ${name}: ${kind} failed: ${(e as Error).message}`),
+      onError: (name, kind, e) => log(`output ${name}: ${kind} failed: ${(e as Error).message}`, 'error'),
     });
     engine = new Engine(ruleSet, engineOpts);
+    const eng = engine;
+    telemetry = new Telemetry({
+      log: logger, queue, outputs, blind: blindDetectorFrom(opts, opts.iso8601 === true),
+      sources: { source: () => probe, engine: () => eng.stats(), state: () => eng.state.stats(), reloads: () => reloaderRef?.stats() },
+    });
   } catch (e) {
-    return reportEngineError('run', e);
+    if (e instanceof EngineError) return reportEngineError('run', e);
+    process.stderr.write(`sensord run: ${(e as Error).message}\n`);
+    return 2;
   }
   log(`${engine.prepared.rules.length} rules running (of ${ruleSet.rules.length} loaded from ${paths.join(', ')})`);
   await step('start outputs', () => queue.init());
+  try {
+    await step('start metrics', () => telemetry.start(opts.metricsListen), opts.metricsListen === undefined);
+  } catch (e) {
+    process.stderr.write(`sensord run: --metrics-listen ${opts.metricsListen}: ${(e as Error).message}\n`);
+    await queue.close();
+    return 2;
+  }
+  telemetry.metrics.readiness.rulesLoaded = true;
 
   let live: typeof import('../../source/live.js');
   try {
     live = await import('../../source/live.js');
   } catch (e) {
     process.stderr.write(`sensord run: live capture is not available (${(e as Error).message})\n`);
+    await telemetry.close();
     await queue.close();
     return 2;
   }
@@ -125,9 +180,12 @@ export async function runRun(opts: RunOptions): Promise<number> {
     source = await step(`open probe (${selection.length} syscalls)`, () => live.openLiveSource({ ...liveOptionsFrom(opts), syscalls: selection }));
   } catch (e) {
     process.stderr.write(`sensord run: ${(e as Error).message}\n`);
+    await telemetry.close();
     await queue.close();
     return 1;
   }
+  probe = source;
+  telemetry.metrics.readiness.probeAttached = true;
 
   await step('bootstrap state from /proc', async () => {
     const r = engine.state.bootstrapFromProc();
@@ -144,15 +202,16 @@ export async function runRun(opts: RunOptions): Promise<number> {
       try {
         source.select(syscallSelection(set.eventTypes));
       } catch (e) {
-        log(`probe selection update failed: ${(e as Error).message}`);
+        log(`probe selection update failed: ${(e as Error).message}`, 'error');
       }
     },
     onFailed: (reason, errors) => {
-      log(`rules reload (${reason}) refused; the running rules stay:`);
-      if (errors instanceof Error) log(`  ${errors.message}`);
-      else for (const m of errors) log(`  ${formatLoadMessage(m)}`);
+      log(`rules reload (${reason}) refused; the running rules stay:`, 'warn');
+      if (errors instanceof Error) log(`  ${errors.message}`, 'warn');
+      else for (const m of errors) log(`  ${formatLoadMessage(m)}`, 'warn');
     },
   });
+  reloaderRef = reloader;
   await step('watch rules', () => reloader.watch(paths));
 
   let stop = false;
@@ -171,7 +230,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
       await engine.processBatch(batch);
     }
   } catch (e) {
-    log(`event loop failed: ${(e as Error).stack ?? String(e)}`);
+    log(`event loop failed: ${(e as Error).stack ?? String(e)}`, 'error');
     rc = 1;
   } finally {
     process.off('SIGINT', onStop);
@@ -180,10 +239,13 @@ export async function runRun(opts: RunOptions): Promise<number> {
   }
 
   // Teardown, in reverse.
+  telemetry.metrics.readiness.probeAttached = false;
   await step('stop watching rules', () => reloader.close(), true);
   const probeStats = source.stats();
+  probe = undefined;
   await step('close probe', () => source.close(), true);
   await step('flush outputs', () => queue.close(), true);
+  await step('stop metrics', () => telemetry.close(), true);
   const st = engine.stats();
   process.stderr.write(detectionSummary(st.rules));
   const q = queue.stats();
