@@ -15,3 +15,4 @@ export { UserTable, GroupTable, IdTable, DEFAULT_MAX_USERS, type UserInfo, type 
 export {
   ContainerIdResolver, containerIdFromCgroupPath, containerIdFromCgroups, HOST_CONTAINER, type ContainerId,
 } from './container-id.js';
+export { EventSequencer } from './sequencer.js';

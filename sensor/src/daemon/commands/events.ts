@@ -5,17 +5,12 @@ import { EVENTS } from '../../schema/index.js';
 import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import type { LiveOptions } from '../../source/live.js';
 import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
-import { EventView } from '../../decode/event-view.js';
 import { DEFAULT_FORMAT, Formatter, FormatError, type CompiledFormat } from '../../decode/format.js';
-import { SystemState } from '../../state/index.js';
-import { openScap, ScapError, type ScapBatch } from '../../source/scap-reader.js';
+import { EventSequencer, SystemState } from '../../state/index.js';
+import { openScap, ScapError } from '../../source/scap-reader.js';
 
 export interface EventsOptions extends ProbeFlags { read?: string; print?: string; count?: number; debug?: boolean }
 
-/** Events libsinsp consumes (user/group tables) and never hands to sysdig: not printed, not numbered. */
-const CONSUMED = new Set(['useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
-const CONSUMED_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (CONSUMED.has(e.name) ? 1 : 0));
-const CONTAINER_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'container' ? 1 : 0));
 const INTERNAL_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.internal ? 1 : 0));
 
 /** Collects output lines into large chunks; one write per chunk, waiting for drain (back-pressure). */
@@ -53,10 +48,8 @@ export class EventPrinter {
   readonly state = new SystemState();
   readonly formatter: Formatter;
   readonly format: CompiledFormat;
-  private readonly view = new EventView();
-  num = 0;
+  private readonly sequencer = new EventSequencer(this.state);
   printed = 0;
-  private sawEvent = false;
 
   constructor(private readonly out: BufferedWriter, format: string, private readonly debug: boolean, private readonly limit: number) {
     this.formatter = new Formatter(this.state);
@@ -68,18 +61,14 @@ export class EventPrinter {
     this.formatter.params.loadMetadata(md);
   }
 
+  /** Events numbered so far (evt.num of the last one). */
+  get num(): number { return this.sequencer.num; }
+
   async batch(batch: EventBatch): Promise<boolean> {
-    const flags = (batch as Partial<ScapBatch>).flags;
-    const view = this.view;
+    const view = this.sequencer.view;
     for (let k = 0; k < batch.count; k++) {
-      const base = batch.offsets[k];
-      const type = batch.view.getUint16(base + 20, true);
-      if (type >= CONSUMED_IDS.length || CONSUMED_IDS[type] === 1) continue;
-      view.set(batch.bytes, batch.view, base, batch.cpus[k], ++this.num, flags ? flags[k] : 0);
-      this.state.process(view);
-      // Container events written at the head of a capture (the container table dump) are consumed by
-      // libsinsp: numbered, never shown. Later ones are shown like any event.
-      if (CONTAINER_IDS[type] === 1) { if (!this.sawEvent) continue; } else this.sawEvent = true;
+      if (!this.sequencer.advance(batch, k)) continue;
+      const type = view.type;
       if (!this.debug && INTERNAL_IDS[type] === 1) continue;
       const line = this.format.render(view);
       if (line === null) continue;

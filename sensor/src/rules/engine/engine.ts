@@ -1,11 +1,10 @@
 // The engine: judges every event against the rules registered for its type, after the state has applied the
 // event (libsinsp parses, then filters). A rule set is prepared beside the running one and swapped in between
 // two events; counters (matches, suppressed, errors) are kept per rule and survive swaps by rule name.
-import { EVENTS } from '../../schema/index.js';
 import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
-import { EventView } from '../../decode/event-view.js';
+import type { EventView } from '../../decode/event-view.js';
 import { Formatter } from '../../decode/format.js';
-import { SystemState } from '../../state/index.js';
+import { EventSequencer, SystemState } from '../../state/index.js';
 import type { FieldContext } from '../fields/index.js';
 import type { CompiledRule, Priority, RuleSet } from '../types.js';
 import type { Alert } from '../../output/types.js';
@@ -13,11 +12,6 @@ import { compileRuleOutput, type RuleOutput } from './rule-output.js';
 import { TokenBuckets, type RateLimit } from './rate-limit.js';
 import { eventTypesOf, ruleFilter, type RuleFilter } from './selection.js';
 import { EngineError } from './errors.js';
-
-/** Events libsinsp consumes (user/group tables): never numbered, never judged (as `sensord events`). */
-const CONSUMED = new Set(['useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
-const CONSUMED_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (CONSUMED.has(e.name) ? 1 : 0));
-const CONTAINER_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'container' ? 1 : 0));
 
 export interface EngineOptions extends RuleFilter {
   /** Per-rule token bucket; null/undefined = no rate limiting (Falco's default). */
@@ -128,12 +122,10 @@ export class Engine {
   readonly state: SystemState;
   readonly formatter: Formatter;
   readonly fields: FieldContext;
-  private readonly view = new EventView();
+  private readonly sequencer: EventSequencer;
   private current: PreparedSet;
   private pending: PreparedSet | null = null;
   private readonly totals = new Map<string, RuleStats>();
-  private num = 0;
-  private sawEvent = false;
   private alerts = 0;
   private swaps = 0;
   private retiredEvaluations = 0;
@@ -142,6 +134,7 @@ export class Engine {
 
   constructor(ruleSet: RuleSet, private readonly opts: EngineOptions) {
     this.state = opts.state ?? new SystemState();
+    this.sequencer = new EventSequencer(this.state);
     this.formatter = new Formatter(this.state);
     this.fields = this.formatter.fields;
     this.current = this.prepare(ruleSet);
@@ -172,16 +165,9 @@ export class Engine {
 
   /** Every event of a batch, in order: number it, update state, judge it. Awaits output back-pressure. */
   async processBatch(batch: EventBatch): Promise<void> {
-    const flags = (batch as EventBatch & { flags?: Uint32Array | Uint8Array }).flags;
-    const view = this.view;
+    const view = this.sequencer.view;
     for (let k = 0; k < batch.count; k++) {
-      const base = batch.offsets[k];
-      const type = batch.view.getUint16(base + 20, true);
-      if (type >= CONSUMED_IDS.length || CONSUMED_IDS[type] === 1) continue;
-      view.set(batch.bytes, batch.view, base, batch.cpus[k], ++this.num, flags ? flags[k] : 0);
-      this.state.process(view);
-      // The container table dump at the head of a capture is consumed by libsinsp, as `sensord events` does.
-      if (CONTAINER_IDS[type] === 1) { if (!this.sawEvent) continue; } else this.sawEvent = true;
+      if (!this.sequencer.advance(batch, k)) continue;
       this.judge(view);
       if (this.wait !== undefined) { const w = this.wait; this.wait = undefined; await w; }
     }
@@ -271,7 +257,7 @@ export class Engine {
     for (const r of list) { suppressed += r.suppressed; ruleErrors += r.errors; }
     for (const r of list) if (r.firstError === undefined) delete r.firstError;
     return {
-      events: this.num, evaluations: this.retiredEvaluations + set.evaluations, alerts: this.alerts,
+      events: this.sequencer.num, evaluations: this.retiredEvaluations + set.evaluations, alerts: this.alerts,
       suppressed, ruleErrors, swaps: this.swaps, rules: list,
     };
   }
