@@ -9,7 +9,7 @@ import { errnoName, ppmScName, signalName } from './names.js';
 import { FLAG_TABLES, flagTableFor, renderFlags, type FlagTable } from './flag-tables.js';
 import { SystemState, concatenatePaths } from '../state/system-state.js';
 import { fdTypeChar, l4Char, type FdInfo } from '../state/fd-table.js';
-import { FIELD_REGISTRY, FieldContext, FieldError, eventTypeName, renderValue, type BoundField, type FieldRegistry } from '../rules/fields/index.js';
+import { FIELD_REGISTRY, FieldContext, FieldError, eventTypeName, renderValue, scanFormat, type BoundField, type FieldRegistry } from '../rules/fields/index.js';
 
 /** sysdig's default line format (the leading `*` prints events even when a field is missing). */
 export const DEFAULT_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
@@ -405,44 +405,17 @@ export class Formatter {
     let s = format;
     let offset = 0;
     if (s.startsWith('*')) { all = true; s = s.slice(1); offset = 1; }
-    const parts: Part[] = [];
-    let lit = '';
-    let k = 0;
-    while (k < s.length) {
-      const ch = s[k];
-      if (ch !== '%') { lit += ch; k++; continue; }
-      if (s[k + 1] === '%') { lit += '%'; k += 2; continue; }
-      const start = k + 1;
-      let e = start;
-      while (e < s.length && isFieldChar(s.charCodeAt(e))) e++;
-      // Trailing dots are punctuation, not part of the field name.
-      while (e > start && s[e - 1] === '.') e--;
-      if (s[e] === '[') {
-        const close = s.indexOf(']', e);
-        if (close < 0) throw new FormatError('ESYNTAX', `unterminated [ in format at position ${e + offset}`, e + offset);
-        e = close + 1;
-      }
-      const text = s.slice(start, e);
-      if (text === '') throw new FormatError('ESYNTAX', `expected a field name after % at position ${start + offset}`, start + offset);
-      let bound: BoundField;
-      try {
-        bound = this.registry.bind(text, start + offset);
-      } catch (err) {
-        if (err instanceof FieldError) throw new FormatError(err.code === 'EFIELD_SYNTAX' ? 'ESYNTAX' : 'EFIELD', err.message, start + offset);
-        throw err;
-      }
-      if (lit !== '') { parts.push(lit); lit = ''; }
-      parts.push(bound);
-      k = e;
+    let parts: Part[];
+    try {
+      parts = scanFormat(s, this.registry, { offset }).map((p) => (typeof p === 'string' ? p : p.bound));
+    } catch (err) {
+      if (err instanceof FieldError) throw new FormatError(err.code === 'EFIELD_SYNTAX' ? 'ESYNTAX' : 'EFIELD', err.message, err.position);
+      throw err;
     }
-    if (lit !== '') parts.push(lit);
     return new CompiledFormat(parts, all, this.fields);
   }
 }
 
-function isFieldChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
-}
 
 export class CompiledFormat {
   constructor(private readonly parts: readonly Part[], private readonly printAll: boolean, private readonly ctx: FieldContext) {}

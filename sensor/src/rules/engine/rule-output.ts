@@ -1,7 +1,7 @@
 // A rule's output compiled once (HOUSE-STYLE 13): Falco's prefix `%evt.time: <Priority> ` (or evt.time.iso8601)
 // plus the rule's `output`, as literal parts and bound fields; rendered per match into the text line and, when
 // JSON outputs want it, the pre-serialised output_fields object.
-import { FIELD_REGISTRY, FieldError, renderValue, type BoundField, type FieldContext, type FieldRegistry, type FieldValue } from '../fields/index.js';
+import { FIELD_REGISTRY, FieldError, renderValue, scanFormat, type BoundField, type FieldContext, type FieldRegistry, type FieldValue } from '../fields/index.js';
 import type { Priority } from '../types.js';
 import { PRIORITY_TEXT } from '../../output/format.js';
 import { EngineError } from './errors.js';
@@ -95,65 +95,12 @@ export function compileRuleOutput(rule: { name: string; output: string; priority
   return new RuleOutput(merged);
 }
 
-function isFieldChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
-}
-
-/**
- * `%field`, `%field[arg]`, `%evt.arg.NAME`, `%%`. A name followed by text libsinsp would not take as part of the
- * field (`%proc.name.` or `%fd.name.suffix`) is cut back to the longest known field at a dot, as libsinsp's
- * filtercheck lookup takes the longest matching field name.
- */
+/** Scans one piece of the output (prefix or the rule's own text) the way libsinsp reads Falco outputs. */
 function parseInto(s: string, registry: FieldRegistry, parts: Part[], rule: string, offset: number): void {
-  let lit = '';
-  let k = 0;
-  while (k < s.length) {
-    const ch = s[k];
-    if (ch !== '%') { lit += ch; k++; continue; }
-    if (s[k + 1] === '%') { lit += '%'; k += 2; continue; }
-    const start = k + 1;
-    let e = start;
-    while (e < s.length && isFieldChar(s.charCodeAt(e))) e++;
-    while (e > start && s[e - 1] === '.') e--;
-    let bound: BoundField | undefined;
-    let text = '';
-    if (s[e] === '[') {
-      const close = s.indexOf(']', e);
-      if (close < 0) throw outputError(rule, `unterminated [ at position ${e + offset}`);
-      text = s.slice(start, close + 1);
-      bound = bind(registry, text, rule, start + offset);
-      e = close + 1;
-    } else {
-      let end = e;
-      let first: Error | undefined;
-      for (;;) {
-        text = s.slice(start, end);
-        if (text === '') throw outputError(rule, `expected a field name after % at position ${start + offset}`);
-        try {
-          bound = registry.bind(text, start + offset);
-          break;
-        } catch (err) {
-          if (!(err instanceof FieldError) || err.code !== 'EFIELD_UNKNOWN') throw outputError(rule, (err as Error).message);
-          first ??= err;
-          const dot = text.lastIndexOf('.');
-          if (dot <= 0) throw outputError(rule, first.message);
-          end = start + dot;
-        }
-      }
-      e = end;
-    }
-    if (lit !== '') { parts.push(lit); lit = ''; }
-    parts.push({ bound, text });
-    k = e;
-  }
-  if (lit !== '') parts.push(lit);
-}
-
-function bind(registry: FieldRegistry, text: string, rule: string, position: number): BoundField {
   try {
-    return registry.bind(text, position);
+    parts.push(...scanFormat(s, registry, { offset, cutToKnownField: true }));
   } catch (err) {
-    if (err instanceof FieldError) throw outputError(rule, err.message);
+    if (err instanceof FieldError) throw outputError(rule, err.message.replace(' in format', ''));
     throw err;
   }
 }
