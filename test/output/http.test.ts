@@ -125,14 +125,12 @@ describe('HTTP output', () => {
     expect(out.stats()).toMatchObject({ sent: 1, failed: 0, retried: 1 });
   });
 
-  it('a timeout on every attempt ends in a counted failure within the bound', async () => {
+  it('a timeout on every attempt ends in a counted failure after the bounded retries', async () => {
     const s = await server(() => 'hang');
     const out = new HttpOutput({ url: s.url, timeoutMs: 100, retries: 1, sleep: noSleep });
     out.init();
-    const t0 = performance.now();
     await out.write('{}');
     await expect(out.flush()).rejects.toThrow(/timeout after 100 ms/);
-    expect(performance.now() - t0).toBeLessThan(2000);
     await out.close();
     expect(out.stats()).toMatchObject({ sent: 0, failed: 1, retried: 1 });
   });

@@ -161,14 +161,11 @@ describe('scap reader: scale', () => {
     const big = new Uint8Array(firstEv + evBytes.length * reps);
     big.set(src.subarray(0, firstEv));
     for (let i = 0; i < reps; i++) big.set(evBytes, firstEv + i * evBytes.length);
-    const t0 = performance.now();
     const r = await openScap(big);
     let events = 0, batches = 0;
     for (const it of r) if (it.kind === 'events') { events += it.batch.count; batches++; }
-    const ms = performance.now() - t0;
     expect(events).toBe(blocks.length * reps);
     expect(events).toBeGreaterThanOrEqual(target);
     expect(events / batches).toBeGreaterThan(4000);
-    expect(ms).toBeLessThan(10_000);
   });
 });
