@@ -1,6 +1,7 @@
 // The `sensord` command line: one subcommand per user task, each implemented in commands/<name>.ts.
 import { Command, Option } from 'commander';
 import { withProbeFlags } from './live-options.js';
+import { configHook } from './config.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('sensord')
@@ -43,36 +44,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-  withProbeFlags(program
-    .command('run')
-    .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
-    .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
-    .option('--json', "alerts as Falco's JSON lines")
-    .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
-    .option('-T, --disable-tag <tag>', 'disable rules with this tag (repeatable, Falco -T)', collect)
-    .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
-    .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
-    .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
-    .option('-o, --output-file <file>', 'also append alerts to FILE')
-    .option('--http-output <url>', "also POST each alert as Falco's JSON to URL (Falcosidekick; bearer token from $SENSORD_HTTP_TOKEN)")
-    .option('--http-header <header>', "extra 'Name: value' header of --http-output (repeatable)", collect)
-    .option('--log-format <format>', "the daemon's own logs on stderr: json (default) or text")
-    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
-    .option('--metrics-listen <addr>', 'serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9376)')
-    .option('--blind-threshold <n>', "a 'Sensor Blind' alert when N or more events are lost (kernel + output drops) within the window (default 1000)")
-    .option('--blind-window <seconds>', "window of --blind-threshold, also the least time between two 'Sensor Blind' alerts (default 10)")
-    .option('--grpc <addr>', 'stream alerts to a sensord.v1 backend at HOST:PORT (mTLS, acks, disk spool)')
-    .option('--tls-ca <file>', 'CA that signed the backend certificate (--grpc)')
-    .option('--tls-cert <file>', 'client certificate of this sensor (--grpc)')
-    .option('--tls-key <file>', 'private key of --tls-cert (--grpc)')
-    .option('--spool <dir>', 'spool directory of --grpc (default /var/lib/sensord/spool)')
-    .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
-    .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')
-    .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)'))
-    .action(async (opts) => {
-      const { runRun } = await import('./commands/run.js');
-      process.exitCode = await runRun(opts);
-    });
+  addRunCommand(program);
 
   program
     .command('replay')
@@ -133,6 +105,43 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   await program.parseAsync(argv);
+}
+
+/** `sensord run` with its flags; `--config FILE` fills in the flags not given on the command line. */
+export function addRunCommand(program: Command): Command {
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  return withProbeFlags(program
+    .command('run')
+    .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
+    .option('-c, --config <file>', 'YAML file of run options: keys are the long flag names (tls-ca or tlsCa); command-line flags win')
+    .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
+    .option('--json', "alerts as Falco's JSON lines")
+    .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
+    .option('-T, --disable-tag <tag>', 'disable rules with this tag (repeatable, Falco -T)', collect)
+    .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
+    .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
+    .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
+    .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('--http-output <url>', "also POST each alert as Falco's JSON to URL (Falcosidekick; bearer token from $SENSORD_HTTP_TOKEN)")
+    .option('--http-header <header>', "extra 'Name: value' header of --http-output (repeatable)", collect)
+    .option('--log-format <format>', "the daemon's own logs on stderr: json (default) or text")
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
+    .option('--metrics-listen <addr>', 'serve /metrics (Prometheus), /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9376)')
+    .option('--blind-threshold <n>', "a 'Sensor Blind' alert when N or more events are lost (kernel + output drops) within the window (default 1000)")
+    .option('--blind-window <seconds>', "window of --blind-threshold, also the least time between two 'Sensor Blind' alerts (default 10)")
+    .option('--grpc <addr>', 'stream alerts to a sensord.v1 backend at HOST:PORT (mTLS, acks, disk spool)')
+    .option('--tls-ca <file>', 'CA that signed the backend certificate (--grpc)')
+    .option('--tls-cert <file>', 'client certificate of this sensor (--grpc)')
+    .option('--tls-key <file>', 'private key of --tls-cert (--grpc)')
+    .option('--spool <dir>', 'spool directory of --grpc (default /var/lib/sensord/spool)')
+    .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
+    .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')
+    .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)'))
+    .hook('preAction', (thisCmd) => configHook(thisCmd))
+    .action(async (opts) => {
+      const { runRun } = await import('./commands/run.js');
+      process.exitCode = await runRun(opts);
+    });
 }
 
 function parseCount(v: string, flag: string): number {

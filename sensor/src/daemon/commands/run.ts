@@ -145,6 +145,14 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     });
     engine = new Engine(ruleSet, engineOpts);
     const eng = engine;
+    const q = queue;
+    // Every Status message to the backend carries the sensor's counters (the spool's are added by the output).
+    let kernelDrops = 0;
+    grpcOut?.setStatusSource(() => {
+      const st = eng.stats();
+      if (probe) kernelDrops = probe.stats().drops;
+      return { events: st.events, alerts: st.alerts, drops: { kernel: kernelDrops, rate_limit: st.suppressed, output_queue: q.stats().dropped } };
+    });
     telemetry = new Telemetry({
       log: logger, queue, outputs, blind: blindDetectorFrom(opts, opts.iso8601 === true),
       sources: { source: () => probe, engine: () => eng.stats(), state: () => eng.state.stats(), reloads: () => reloaderRef?.stats() },

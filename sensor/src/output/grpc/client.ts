@@ -47,6 +47,18 @@ export interface GrpcOutputStats {
   lastError: string | undefined;
 }
 
+/**
+ * What the sensor's other stages report into each Status message (cumulative counts; setStatusSource). Drops go
+ * under their stage names (kernel, decode, rate_limit, output_queue); the output's own spool drops are added.
+ */
+export interface StatusCounters {
+  /** Events judged by the rules engine. */
+  events?: number;
+  /** Alerts emitted (after rate limiting). */
+  alerts?: number;
+  drops?: Readonly<Record<string, number>>;
+}
+
 function readPem(v: string | Buffer): Buffer { return Buffer.isBuffer(v) ? v : readFileSync(v); }
 
 export class GrpcOutput implements AlertOutput {
@@ -70,6 +82,9 @@ export class GrpcOutput implements AlertOutput {
   private counters = { connects: 0, sent: 0, acks: 0 };
   private lastError: string | undefined;
   private ackWaiters: Array<() => void> = [];
+  private statusSource: (() => StatusCounters) | undefined;
+  /** The previous Status sample, for the rates. */
+  private lastSample: { t: number; events: number; alerts: number } | undefined;
 
   constructor(private readonly opts: GrpcOutputOptions) {
     this.name = `grpc:${opts.address}`;
@@ -139,6 +154,36 @@ export class GrpcOutput implements AlertOutput {
     return true;
   }
 
+  /** Counters of the rest of the sensor carried by every Status message (events, drops per stage, rates). */
+  setStatusSource(source: (() => StatusCounters) | undefined): void {
+    this.statusSource = source;
+    this.lastSample = undefined;
+  }
+
+  /** The Status message sent every heartbeat: the status source's counters, rates since the previous one, the spool's. */
+  statusMessage(nowMs = Date.now()): Record<string, unknown> {
+    const sp = this.spool.stats();
+    let src: StatusCounters = {};
+    try { src = this.statusSource?.() ?? {}; } catch (e) { this.lastError = `status source: ${(e as Error).message}`; }
+    const drops: Record<string, string> = {};
+    for (const [k, v] of Object.entries(src.drops ?? {})) if (Number.isFinite(v) && v >= 0) drops[k] = String(Math.trunc(v));
+    drops.spool = String(sp.dropped);
+    const events = src.events ?? 0;
+    const alerts = src.alerts ?? 0;
+    const rates: Record<string, number> = {};
+    const prev = this.lastSample;
+    if (prev && nowMs > prev.t) {
+      const dt = (nowMs - prev.t) / 1000;
+      rates.events = Math.max(0, events - prev.events) / dt;
+      rates.alerts = Math.max(0, alerts - prev.alerts) / dt;
+    }
+    this.lastSample = { t: nowMs, events, alerts };
+    return {
+      time_ns: String(BigInt(nowMs) * 1_000_000n), events: String(Math.trunc(events)), drops, rates,
+      spool_bytes: String(sp.bytes), unacked: String(sp.unacked),
+    };
+  }
+
   stats(): GrpcOutputStats {
     return {
       spool: this.spool.stats(), connected: this.call !== undefined, ...this.counters,
@@ -186,10 +231,10 @@ export class GrpcOutput implements AlertOutput {
     call.write({ hello: { sensor_id: this.sensorId, hostname: this.hostname, resume_from_seq: String(this.spool.ackedSeq + 1), version: 'sensord/0.1' } });
     const hb = this.opts.heartbeatMs ?? 5000;
     this.heartbeat = setInterval(() => {
-      const now = String(BigInt(Date.now()) * 1_000_000n);
-      const sp = this.spool.stats();
-      this.call?.write({ heartbeat: { time_ns: now } });
-      this.call?.write({ status: { time_ns: now, drops: { spool: String(sp.dropped) }, spool_bytes: String(sp.bytes), unacked: String(sp.unacked) } });
+      if (!this.call) return;
+      const status = this.statusMessage();
+      this.call.write({ heartbeat: { time_ns: status.time_ns } });
+      this.call.write({ status });
     }, hb);
     this.heartbeat.unref();
     this.pump();

@@ -1,6 +1,6 @@
 // The reference SOC receiver for sensord.v1: TLS with client-certificate verification, dedupe by alert id
 // (per sensor: highest contiguous seq + the seqs received above it, rebuilt from the output file on start),
-// JSON lines appended and fsynced before the ack of the highest contiguous seq. A bad peer (garbage, oversized
+// JSON lines (alerts stamped with received_ns) appended and fsynced before the ack of the highest contiguous seq. A bad peer (garbage, oversized
 // or truncated messages, no Hello) only loses its own stream.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -20,7 +20,12 @@ export interface CollectorOptions {
   /** Delay before processing each batch (tests of a slow backend). */
   slowMs?: number;
   onEvent?: (what: string, detail?: unknown) => void;
+  /** Each Status message of a sensor (after its Hello). */
+  onStatus?: (sensorId: string, status: StatusMessage) => void;
 }
+
+/** A Status message as received (uint64 as decimal strings). */
+export interface StatusMessage { time_ns?: string; events?: string; drops?: Record<string, string>; rates?: Record<string, number>; spool_bytes?: string; unacked?: string }
 
 export interface SensorSummary {
   sensorId: string;
@@ -33,10 +38,10 @@ export interface SensorSummary {
   connections: number;
 }
 
-interface SensorState extends SensorSummary { above: Set<number>; gapKeys: Set<string> }
+interface SensorState extends SensorSummary { above: Set<number>; gapKeys: Set<string>; status?: StatusMessage }
 
 interface RecordMsg { seq?: string; kind?: string; alert?: Record<string, unknown>; gap?: Record<string, unknown> }
-interface SensorMsg { kind?: string; hello?: { sensor_id?: string; hostname?: string }; alerts?: { records?: RecordMsg[] } }
+interface SensorMsg { kind?: string; hello?: { sensor_id?: string; hostname?: string }; alerts?: { records?: RecordMsg[] }; status?: StatusMessage }
 
 function readPem(v: string | Buffer): Buffer { return Buffer.isBuffer(v) ? v : readFileSync(v); }
 
@@ -76,8 +81,11 @@ export class Collector {
   }
 
   summary(): SensorSummary[] {
-    return [...this.sensors.values()].map(({ above: _above, gapKeys: _keys, ...s }) => ({ ...s }));
+    return [...this.sensors.values()].map(({ above: _above, gapKeys: _keys, status: _status, ...s }) => ({ ...s }));
   }
+
+  /** The last Status message of a sensor, if one came. */
+  lastStatus(sensorId: string): StatusMessage | undefined { return this.sensors.get(sensorId)?.status; }
 
   formatSummary(): string {
     const lines = this.summary().map((s) =>
@@ -113,7 +121,8 @@ export class Collector {
           return;
         }
         if (!sensor) { refused = true; this.reject(call, grpc.status.FAILED_PRECONDITION, 'the first message must be a Hello with a sensor_id'); return; }
-        if (msg.kind !== 'alerts') return; // status and heartbeats: nothing to store
+        if (msg.kind === 'status' && msg.status) { sensor.status = msg.status; this.opts.onStatus?.(sensor.sensorId, msg.status); return; }
+        if (msg.kind !== 'alerts') return; // heartbeats: nothing to store
         if (this.opts.slowMs) await new Promise((r) => setTimeout(r, this.opts.slowMs));
         if (this.fd < 0) return;
         this.store(sensor, msg.alerts?.records ?? []);
@@ -143,6 +152,8 @@ export class Collector {
   /** New records become lines (one write, then fsync); duplicates are counted and skipped. */
   private store(s: SensorState, records: RecordMsg[]): void {
     let out = '';
+    // Wall time of receipt in ns (sub-ms: the time origin plus the monotonic offset); delivery latency = this - time_ns.
+    const received = String(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n);
     for (const r of records) {
       const seq = Number(r.seq ?? 0);
       if (!(seq > 0)) continue;
@@ -159,7 +170,7 @@ export class Collector {
       } else if (r.alert) {
         if (seq <= s.highestContiguousSeq || s.above.has(seq)) { s.duplicates++; continue; }
         const { id, ...rest } = r.alert;
-        out += JSON.stringify({ kind: 'alert', id, sensor_id: s.sensorId, ...rest, seq }) + '\n';
+        out += JSON.stringify({ kind: 'alert', id, sensor_id: s.sensorId, ...rest, seq, received_ns: received }) + '\n';
         s.received++;
         s.above.add(seq);
       } else continue;
