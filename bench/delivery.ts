@@ -232,6 +232,8 @@ export function printLatency(r: LatencyResult): void {
   const line = (xs: number[]) => `p50 ${fmt(pct(xs, 50), 2)} ms, p99 ${fmt(pct(xs, 99), 2)} ms, max ${fmt(Math.max(...xs), 2)} ms`;
   console.log(`delivery latency: live syscall → collector's write, ${r.samples}/${r.sent} marker alerts, background load ${fmt(r.eventsPerSec, 0)} events/s judged ` +
     `(kernel drops ${r.kernelDrops}, output-queue drops ${r.outputDrops})`);
-  console.log(`  from before spawning cat: ${line(r.fromCatMs)}  (target p99 ≤ 10 ms: ${pct(r.fromCatMs, 99) <= 10 ? 'met' : 'NOT met'})`);
-  console.log(`  from the event's kernel time: ${line(r.fromEventMs)}`);
+  // The issue's latency runs from the syscall: the event's kernel timestamp (boot time + CLOCK_BOOTTIME, the same
+  // clock the collector stamps with). The spawn-based figure adds fork+exec of cat from Node (several ms).
+  console.log(`  from the syscall (event's kernel time): ${line(r.fromEventMs)}  (target p99 ≤ 10 ms: ${pct(r.fromEventMs, 99) <= 10 ? 'met' : 'NOT met'})`);
+  console.log(`  from before spawning cat (adds Node's fork+exec of cat): ${line(r.fromCatMs)}`);
 }

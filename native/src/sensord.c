@@ -27,7 +27,7 @@
 #define DEFAULT_WAKEUP_BYTES (256u << 10)
 #define DEFAULT_SNAPLEN 80u
 #define MAX_SYSCALLS 512
-#define IDLE_SLICE_MS 20 /* rings are submitted without wake-ups: look again at least this often */
+#define IDLE_SLICE_MS 4 /* rings are submitted without wake-ups: look again at least this often (bounds alert latency) */
 #define RB_BUSY (1U << 31)
 #define RB_DISCARD (1U << 30)
 #define RB_HDR 8

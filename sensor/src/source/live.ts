@@ -2,7 +2,7 @@
 // through koffi. One async call per batch runs on a libuv pool thread (it waits on the rings' fds and copies
 // whole records, merged by timestamp); JS decodes one buffer while the native side fills the other.
 import koffi, { type LibraryHandle } from 'koffi';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { PROBED_SYSCALLS } from '../schema/index.js';
@@ -95,13 +95,6 @@ const cString = (buf: Uint8Array) => {
   return Buffer.from(buf.subarray(0, nul < 0 ? buf.length : nul)).toString('utf8');
 };
 
-/** Epoch ns at boot: now (epoch) minus time since boot (CLOCK_BOOTTIME as /proc/uptime gives it, refined by hrtime). */
-function bootTimeNs(): bigint {
-  const uptime = readFileSync('/proc/uptime', 'utf8').split(' ')[0];
-  const [s, frac = '0'] = uptime.split('.');
-  const uptimeNs = BigInt(s) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
-  return BigInt(Date.now()) * 1_000_000n - uptimeNs;
-}
 
 interface BatchBuffer {
   ptr: unknown;
@@ -138,7 +131,8 @@ export class LiveSource {
       wakeup_bytes: options.wakeupBytes ?? 256 << 10,
       snaplen: options.snaplen ?? 80,
       exclude_tgid: options.excludeSelf === false ? 0 : process.pid,
-      boot_time_ns: bootTimeNs(),
+      // 0: the native side measures it (CLOCK_REALTIME − CLOCK_BOOTTIME, ns precision; /proc/uptime has 10 ms).
+      boot_time_ns: 0,
     };
     const handle = n.open(cfg, err, err.length);
     if (!handle) throw new LiveSourceError('EOPEN', `opening the probe failed: ${cString(err)}`);
