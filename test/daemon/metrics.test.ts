@@ -128,3 +128,19 @@ describe('metrics', () => {
     expect(() => parseListen('h:99999')).toThrow(/HOST:PORT/);
   });
 });
+
+describe('loss accounting sources', () => {
+  it('decode errors are counted where a record is found undecodable, by kind', async () => {
+    const { EventView, decodeErrorCounts } = await import('../../sensor/src/decode/index.js');
+    const before = decodeErrorCounts().bad_length;
+    // A header whose len claims more bytes than the buffer holds.
+    const bytes = new Uint8Array(26);
+    const dv = new DataView(bytes.buffer);
+    dv.setUint32(16, 500, true);
+    dv.setUint16(20, 3, true);
+    dv.setUint32(22, 6, true);
+    const v = new EventView().set(bytes, dv, 0, 0, 1);
+    expect(v.paramCount()).toBe(0);
+    expect(decodeErrorCounts().bad_length).toBe(before + 1);
+  });
+});

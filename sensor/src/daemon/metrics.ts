@@ -24,6 +24,8 @@ export interface MetricsSources {
   deliveries?: () => Readonly<Record<string, { sent: number; failed: number; retried: number }>> | undefined;
   /** Sensor-blind alerts emitted. */
   blindAlerts?: () => number;
+  /** Alerts the gRPC spool dropped when full (each replaced by a gap record), by output. */
+  spoolDrops?: () => Readonly<Record<string, number>> | undefined;
 }
 
 export interface Readiness { probeAttached: boolean; rulesLoaded: boolean }
@@ -73,6 +75,8 @@ export class SensorMetrics {
       if (per && per.length > 0) return per.map((v, cpu) => [{ cpu: String(cpu) }, v]);
       return [[{ cpu: 'all' }, s.stats().drops]];
     });
+    mirrored(reg, 'sensord_spool_drops_total', 'Alerts dropped from a full gRPC spool (delivered as gap records)', ['output'],
+      () => Object.entries(src.spoolDrops?.() ?? {}).map(([output, v]) => [{ output }, v]));
     mirrored(reg, 'sensord_decode_errors_total', 'Records that could not be decoded, by kind', ['kind'],
       () => Object.entries(src.decodeErrors?.() ?? {}).map(([kind, v]) => [{ kind }, v]));
     mirrored(reg, 'sensord_rule_evaluations_total', 'Rule condition evaluations', [], () => one(engine()?.evaluations));

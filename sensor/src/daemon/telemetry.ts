@@ -6,6 +6,8 @@ import { BlindDetector, DEFAULT_BLIND_THRESHOLD, DEFAULT_BLIND_WINDOW_S } from '
 import { MetricsServer, SensorMetrics, parseListen, type MetricsSources } from './metrics.js';
 import { HttpOutput, parseHeader, type AlertOutput, type OutputQueue } from '../output/index.js';
 import type { Alert } from '../output/types.js';
+import { GrpcOutput } from '../output/grpc/index.js';
+import { decodeErrorCounts } from '../decode/index.js';
 
 export interface TelemetryFlags {
   /** POST Falco JSON alerts to this URL. */
@@ -50,7 +52,7 @@ export interface TelemetryDeps {
   outputs: readonly AlertOutput[];
   blind: BlindDetector;
   /** Sources of stats, filled as the pipeline comes up (source() is undefined before the probe opens). */
-  sources: Omit<MetricsSources, 'queue' | 'deliveries' | 'blindAlerts'>;
+  sources: Omit<MetricsSources, 'queue' | 'deliveries' | 'blindAlerts' | 'spoolDrops' | 'decodeErrors'>;
   /** Where blind alerts go (default: the queue). */
   emit?: (a: Alert) => void;
 }
@@ -62,8 +64,11 @@ export class Telemetry {
 
   constructor(private readonly deps: TelemetryDeps) {
     const http = deps.outputs.filter((o): o is HttpOutput => o instanceof HttpOutput);
+    const grpc = deps.outputs.filter((o): o is GrpcOutput => o instanceof GrpcOutput);
     this.metrics = new SensorMetrics({
       ...deps.sources,
+      decodeErrors: decodeErrorCounts,
+      spoolDrops: () => Object.fromEntries(grpc.map((o) => [o.name, o.stats().spool.dropped])),
       queue: () => deps.queue.stats(),
       deliveries: () => Object.fromEntries(http.map((o) => [o.name, o.stats()])),
       blindAlerts: () => deps.blind.emitted,

@@ -9,6 +9,17 @@ const UTF8 = new TextDecoder('utf-8', { fatal: false });
 /** Errors found while decoding, counted by kind rather than thrown per event. */
 export const enum DecodeError { None = 0, UnknownType = 1, BadLength = 2, ParamOverflow = 3 }
 
+/** Records found undecodable, by DecodeError kind (index), process-wide: counted where found, for metrics. */
+export const DECODE_ERROR_COUNTS = new Float64Array(4);
+export const DECODE_ERROR_KINDS = ['none', 'unknown_type', 'bad_length', 'param_overflow'] as const;
+
+/** Cumulative decode errors by kind name. */
+export function decodeErrorCounts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 1; k < DECODE_ERROR_KINDS.length; k++) out[DECODE_ERROR_KINDS[k]] = DECODE_ERROR_COUNTS[k];
+  return out;
+}
+
 export class EventView {
   bytes: Uint8Array = new Uint8Array(0);
   view: DataView = new DataView(new ArrayBuffer(0));
@@ -74,9 +85,10 @@ export class EventView {
     const width = large ? 4 : 2;
     const end = this.base + this.len;
     let pos = this.base + PPM_HEADER_LEN + n * width;
-    if (type >= PPM_EVENT_MAX) this.decodeError = DecodeError.UnknownType;
+    if (type >= PPM_EVENT_MAX) { this.decodeError = DecodeError.UnknownType; DECODE_ERROR_COUNTS[DecodeError.UnknownType]++; }
     if (pos > end || end > this.bytes.length) {
       this.decodeError = DecodeError.BadLength;
+      DECODE_ERROR_COUNTS[DecodeError.BadLength]++;
       this.nparamsCache = 0;
       return;
     }
@@ -87,6 +99,7 @@ export class EventView {
       lp += width;
       if (pos + l > end) {
         this.decodeError = DecodeError.ParamOverflow;
+        DECODE_ERROR_COUNTS[DecodeError.ParamOverflow]++;
         this.nparamsCache = i;
         return;
       }

@@ -1,5 +1,5 @@
 // decode/: reading ppm records in place. Public surface of the stage.
-export { EventView, PPM_HEADER_LEN, DecodeError, asciiOrUtf8 } from './event-view.js';
+export { EventView, PPM_HEADER_LEN, DecodeError, asciiOrUtf8, decodeErrorCounts } from './event-view.js';
 export {
   Formatter, CompiledFormat, ParamRenderer, FormatError, DEFAULT_FORMAT, eventTypeName, fdLabel,
   type RenderOptions,
