@@ -27,41 +27,57 @@ export function eventIdsOf(name: string): readonly number[] | undefined { return
 export const ALL_EVENT_IDS: readonly number[] = Array.from({ length: PPM_EVENT_MAX }, (_, i) => i);
 
 type IdSet = Set<number>;
-const all = (): IdSet => new Set(ALL_EVENT_IDS);
+
+/**
+ * Sets of event ids as byte masks over PPM_EVENT_MAX, with null for "every type": most nodes of an expanded
+ * condition do not test evt.type, and they cost nothing to combine.
+ */
+type Mask = Uint8Array | null;
 
 /** The event types the (expanded) condition can match; `size === PPM_EVENT_MAX` means all. */
-export function inferEventTypes(e: Expr): IdSet { return visit(e, true); }
+export function inferEventTypes(e: Expr): IdSet {
+  const mask = visit(e, true);
+  if (mask === null) return new Set(ALL_EVENT_IDS);
+  const out = new Set<number>();
+  for (let id = 0; id < mask.length; id++) if (mask[id] === 1) out.add(id);
+  return out;
+}
 
-function visit(e: Expr, expect: boolean): IdSet {
+function visit(e: Expr, expect: boolean): Mask {
   switch (e.kind) {
     case 'and':
     case 'or': {
-      const sets = e.children.map((c) => visit(c, expect));
       const intersect = (e.kind === 'and') === expect;
-      let acc = sets[0];
-      for (let i = 1; i < sets.length; i++) {
-        const next = new Set<number>();
-        if (intersect) { for (const v of acc) if (sets[i].has(v)) next.add(v); } else { for (const v of acc) next.add(v); for (const v of sets[i]) next.add(v); }
-        acc = next;
+      let acc: Mask = visit(e.children[0], expect);
+      for (let i = 1; i < e.children.length; i++) {
+        const next = visit(e.children[i], expect);
+        if (intersect) {
+          // all ∩ X = X
+          if (acc === null) acc = next;
+          else if (next !== null) for (let id = 0; id < acc.length; id++) acc[id] &= next[id];
+        } else {
+          // all ∪ X = all
+          if (acc === null || next === null) acc = null;
+          else for (let id = 0; id < acc.length; id++) acc[id] |= next[id];
+        }
       }
       return acc;
     }
     case 'not': return visit(e.child, !expect);
     case 'binary': {
-      if (e.left.kind !== 'field' || e.left.name !== 'evt.type') return all();
+      if (e.left.kind !== 'field' || e.left.name !== 'evt.type') return null;
       let positive: boolean;
       if (e.op === '=' || e.op === '==' || e.op === 'in' || e.op === 'intersects') positive = true;
       else if (e.op === '!=') positive = false;
-      else return all();
+      else return null;
       const names = e.right.kind === 'list' ? e.right.items.map((i) => i.value) : e.right.kind === 'value' ? [e.right.value] : undefined;
-      if (names === undefined) return all();
-      const ids = new Set<number>();
-      for (const n of names) for (const id of eventIdsOf(n) ?? []) ids.add(id);
+      if (names === undefined) return null;
+      const ids = new Uint8Array(PPM_EVENT_MAX);
+      for (const n of names) for (const id of eventIdsOf(n) ?? []) ids[id] = 1;
       if (positive === expect) return ids;
-      const rest = all();
-      for (const id of ids) rest.delete(id);
-      return rest;
+      for (let id = 0; id < ids.length; id++) ids[id] ^= 1;
+      return ids;
     }
-    default: return all();
+    default: return null;
   }
 }
