@@ -42,23 +42,13 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = runListFields(opts);
     });
 
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
 
   addRunCommand(program);
 
-  program
+  withAlertingFlags(program
     .command('replay')
     .description("judge a .scap capture against rules, like falco -e; per-rule counts on stderr")
-    .requiredOption('-r, --read <file>', '.scap capture to replay (gzip or plain)')
-    .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
-    .option('--json', "alerts as Falco's JSON lines")
-    .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
-    .option('-T, --disable-tag <tag>', 'disable rules with this tag (repeatable, Falco -T)', collect)
-    .option('--min-priority <priority>', 'least severe priority that runs (EMERGENCY … DEBUG)')
-    .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
-    .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
-    .option('-o, --output-file <file>', 'also append alerts to FILE')
-    .option('--rule-matching <mode>', "first (Falco's default: the first matching rule alerts) or all")
+    .requiredOption('-r, --read <file>', '.scap capture to replay (gzip or plain)'))
     .option('-v, --verbose', 'log startup steps, rule warnings and engine counters')
     .action(async (opts) => {
       const { runReplay } = await import('./commands/replay.js');
@@ -94,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
   rules
     .command('list')
     .description('list the rules of rules files: name, priority, source, event-type count, tags')
-    .option('--rules <path>', 'rules file or directory (repeatable; default: rules/ of the installation)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--rules <path>', 'rules file or directory (repeatable; default: rules/ of the installation)', collect)
     .option('--json', 'machine-readable list')
     .action(async (opts) => {
       const { runRulesList } = await import('./commands/rules.js');
@@ -107,13 +97,9 @@ export async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-/** `sensord run` with its flags; `--config FILE` fills in the flags not given on the command line. */
-export function addRunCommand(program: Command): Command {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
-  return withProbeFlags(program
-    .command('run')
-    .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
-    .option('-c, --config <file>', 'YAML file of run options: keys are the long flag names (tls-ca or tlsCa); command-line flags win')
+/** The rule and alert flags `run` and `replay` share (their options map onto AlertingOptions). */
+function withAlertingFlags(cmd: Command): Command {
+  return cmd
     .option('--rules <path>', 'rules file or directory, in order (repeatable; default: rules/ of the installation)', collect)
     .option('--json', "alerts as Falco's JSON lines")
     .option('-t, --tag <tag>', 'only rules with this tag (repeatable, Falco -t)', collect)
@@ -122,6 +108,15 @@ export function addRunCommand(program: Command): Command {
     .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
     .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
     .option('-o, --output-file <file>', 'also append alerts to FILE')
+    .option('--rule-matching <mode>', "first (Falco's default: the first matching rule alerts) or all");
+}
+
+/** `sensord run` with its flags; `--config FILE` fills in the flags not given on the command line. */
+export function addRunCommand(program: Command): Command {
+  return withProbeFlags(withAlertingFlags(program
+    .command('run')
+    .description('the live sensor: judge kernel events against Falco-language rules, alerts on stdout')
+    .option('-c, --config <file>', 'YAML file of run options: keys are the long flag names (tls-ca or tlsCa); command-line flags win'))
     .option('--http-output <url>', "also POST each alert as Falco's JSON to URL (Falcosidekick; bearer token from $SENSORD_HTTP_TOKEN)")
     .option('--http-header <header>', "extra 'Name: value' header of --http-output (repeatable)", collect)
     .option('--log-format <format>', "the daemon's own logs on stderr: json (default) or text")
@@ -143,6 +138,9 @@ export function addRunCommand(program: Command): Command {
       process.exitCode = await runRun(opts);
     });
 }
+
+/** Repeatable options accumulate into a list. */
+function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
 
 function parseCount(v: string, flag: string): number {
   const n = Number(v);
