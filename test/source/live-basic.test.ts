@@ -47,8 +47,10 @@ describe.skipIf(skip)('live probe: basic events', () => {
     const port = (server.address() as net.AddressInfo).port;
     try {
       const { pid } = await runTraced('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; exec 3>&-`]);
-      const evs = await collector.waitFor(pid, (e) => exitOf(e, 'connect').length > 0);
-      const connect = exitOf(evs, 'connect')[0];
+      // bash's getaddrinfo may first try nscd's unix socket (connect → -ENOENT): take the AF_INET one.
+      const inet = (e: DecodedEvent) => e.raw.addr?.[0] === 2;
+      const evs = await collector.waitFor(pid, (e) => exitOf(e, 'connect').some(inet));
+      const connect = exitOf(evs, 'connect').filter(inet)[0];
       expect(connect, 'connect exit').toBeDefined();
       expect(connect.params.res).toBe(0);
       const tuple = connect.raw.tuple;
