@@ -8,6 +8,7 @@ import type { EngineStats } from '../rules/engine/engine.js';
 import type { ReloadStats } from '../rules/engine/reload.js';
 import type { StateStats } from '../state/system-state.js';
 import type { QueueStats } from '../output/queue.js';
+import type { StoreStats } from '../enrich/store.js';
 
 /** What the probe reports (LiveSource.stats() and dropsPerCpu()). */
 export interface SourceStatsLike { events: number; drops: number }
@@ -26,6 +27,9 @@ export interface MetricsSources {
   blindAlerts?: () => number;
   /** Alerts the gRPC spool dropped when full (each replaced by a gap record), by output. */
   spoolDrops?: () => Readonly<Record<string, number>> | undefined;
+  /** Container/pod metadata store (enrichment), and the number of pods the Kubernetes watch holds. */
+  metadata?: () => StoreStats | undefined;
+  pods?: () => number | undefined;
 }
 
 export interface Readiness { probeAttached: boolean; rulesLoaded: boolean }
@@ -113,6 +117,16 @@ export class SensorMetrics {
     });
     mirrored(reg, 'sensord_blind_alerts_total', '"Sensor Blind" alerts emitted (loss over the threshold within the window)', [],
       () => (src.blindAlerts ? [[{}, src.blindAlerts()]] : []));
+    const md = () => src.metadata?.();
+    gauge(reg, 'sensord_metadata_containers', 'Containers whose metadata is cached', [], () => one(md()?.containers));
+    gauge(reg, 'sensord_metadata_negative_containers', 'Container ids no source knew (negative cache)', [], () => one(md()?.negative));
+    gauge(reg, 'sensord_metadata_pods', 'Pods held from the Kubernetes watch', [], () => one(src.pods?.()));
+    mirrored(reg, 'sensord_metadata_lookups_total', 'Container lookups sent to the runtime', [], () => one(md()?.lookups));
+    mirrored(reg, 'sensord_metadata_lookup_errors_total', 'Container lookups that failed (transport errors, timeouts)', [], () => one(md()?.lookupErrors));
+    mirrored(reg, 'sensord_metadata_evictions_total', 'Containers dropped from the metadata cache (deleted, LRU, TTL)', [], () => one(md()?.evicted));
+    mirrored(reg, 'sensord_metadata_waits_total', 'Events that needed container metadata, by outcome (ready, arrived, timeout, unknown, unavailable)', ['outcome'],
+      () => Object.entries(md()?.waits ?? {}).map(([outcome, v]) => [{ outcome }, v]));
+    mirrored(reg, 'sensord_metadata_wait_seconds_total', 'Time events spent waiting for container metadata', [], () => { const m = md(); return m ? [[{}, m.waitedMs / 1000]] : []; });
     gauge(reg, 'sensord_ready', '1 when the probe is attached and the rules are loaded', [],
       () => [[{}, this.ready() ? 1 : 0]]);
   }

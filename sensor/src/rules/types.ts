@@ -39,6 +39,8 @@ export interface CompiledRule {
   readonly match: (ctx: FieldContext) => boolean;
   /** The condition after macro/list/exception expansion, as text (for --dump and errors). */
   readonly expandedCondition: string;
+  /** The condition reads container/pod metadata (a field marked `enrichment`): the event may wait for it. */
+  readonly usesMetadata: boolean;
   /** Generated JavaScript of `match` (for `--dump-js`). */
   readonly js: string;
   readonly location: SourceLocation;

@@ -17,6 +17,7 @@ export interface RuleSpec {
   tags?: string[];
   output?: string;
   source?: string;
+  usesMetadata?: boolean;
 }
 
 export function idsOf(names: string[]): number[] {
@@ -30,7 +31,7 @@ export function makeRuleSet(specs: RuleSpec[]): RuleSet {
       id, name: s.name, desc: s.name, priority, priorityLevel: PRIORITIES.indexOf(priority), tags: s.tags ?? [],
       source: s.source ?? 'syscall', output: s.output ?? `${s.name} fired (proc=%proc.name)`,
       evttypes: s.types === null ? null : idsOf(s.types), match: s.match ?? (() => true),
-      expandedCondition: '', js: '', location: { file: 'test.yaml', line: id + 1, col: 1 },
+      expandedCondition: '', js: '', usesMetadata: s.usesMetadata ?? false, location: { file: 'test.yaml', line: id + 1, col: 1 },
     };
   });
   const byEventType: CompiledRule[][] = EVENTS.map(() => []);

@@ -88,7 +88,7 @@ describe('field references', () => {
     expect(FIELD_REGISTRY.parse('evt.arg.name').arg).toEqual({ index: -1, name: 'name' });
     expect(FIELD_REGISTRY.parse('evt.rawarg.res').def.name).toBe('evt.rawarg');
     expect(FIELD_REGISTRY.parse('k8s.pod.label[app]')).toMatchObject({ key: 'k8s.pod.label[app]', arg: 'app' });
-    expect(FIELD_REGISTRY.parse('container.mount.dest[/proc*]').arg).toBe('/proc*');
+    expect(FIELD_REGISTRY.parse('container.mount.dest[/proc*]').arg).toEqual({ index: -1, re: /^\/proc[\s\S]*$/ });
     expect(FIELD_REGISTRY.parse('thread.cgroup.cpuacct').arg).toBe('cpuacct');
     expect(FIELD_REGISTRY.parse('proc.aname').arg).toBeUndefined();
   });

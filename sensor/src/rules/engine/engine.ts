@@ -5,7 +5,8 @@ import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js'
 import type { EventView } from '../../decode/event-view.js';
 import { Formatter } from '../../decode/format.js';
 import { EventSequencer, SystemState } from '../../state/index.js';
-import type { FieldContext } from '../fields/index.js';
+import type { FieldContext, MetadataView } from '../fields/index.js';
+import type { MetadataGate } from '../../enrich/store.js';
 import type { CompiledRule, Priority, RuleSet } from '../types.js';
 import type { Alert } from '../../output/types.js';
 import { compileRuleOutput, type RuleOutput } from './rule-output.js';
@@ -31,6 +32,12 @@ export interface EngineOptions extends RuleFilter {
    * event's type) whose condition matches — Falco's default; 'all' judges every rule (the default here).
    */
   ruleMatching?: 'first' | 'all';
+  /**
+   * Container/pod metadata (enrich/ MetadataStore). An event of a container seen for the first time, of a type
+   * whose rules read container or pod metadata, waits (bounded by the store) before it is judged; the stream
+   * behind it waits too, so state and order stay exact.
+   */
+  metadata?: (MetadataGate & MetadataView) | null;
 }
 
 /** A rule that runs, with its compiled output and alert constants. */
@@ -70,6 +77,8 @@ export class PreparedSet {
   readonly byType: ReadonlyArray<readonly ActiveRule[]>;
   /** Event types the running rules need (the probe's selection source). */
   readonly eventTypes: ReadonlySet<number>;
+  /** 1 for event types with a rule whose condition or output reads container/pod metadata. */
+  readonly metadataTypes: Uint8Array;
   readonly matches: Float64Array;
   readonly suppressed: Float64Array;
   readonly errors: Float64Array;
@@ -106,6 +115,10 @@ export class PreparedSet {
     });
     this.rules = active;
     this.byType = byType;
+    this.metadataTypes = new Uint8Array(byType.length);
+    byType.forEach((list, type) => {
+      if (list.some((a) => a.rule.usesMetadata || a.output.usesMetadata)) this.metadataTypes[type] = 1;
+    });
     this.eventTypes = eventTypesOf(active.map((a) => a.rule));
     const n = active.length;
     this.matches = new Float64Array(n);
@@ -131,12 +144,15 @@ export class Engine {
   private retiredEvaluations = 0;
   /** Back-pressure from the last emit of the current event. */
   private wait: Promise<void> | undefined;
+  private readonly gate: MetadataGate | null;
 
   constructor(ruleSet: RuleSet, private readonly opts: EngineOptions) {
     this.state = opts.state ?? new SystemState();
     this.sequencer = new EventSequencer(this.state);
     this.formatter = new Formatter(this.state);
     this.fields = this.formatter.fields;
+    this.gate = opts.metadata ?? null;
+    if (opts.metadata) this.fields.metadata = opts.metadata;
     this.current = this.prepare(ruleSet);
   }
 
@@ -186,6 +202,29 @@ export class Engine {
     if (list.length === 0) return;
     const ctx = this.fields;
     ctx.begin(ev);
+    if (this.gate !== null && set.metadataTypes[type] === 1) {
+      const th = ctx.thread();
+      const id = th?.containerFullId;
+      if (id !== undefined && id !== 'host' && id !== '') {
+        const held = this.gate.hold(id);
+        // Nothing after this event is applied to the state until it is judged (processBatch awaits `wait`).
+        if (held !== null) { this.wait = held.then(() => this.judgeHeld(ev, set, list)); return; }
+      }
+    }
+    this.evaluate(ev, set, list);
+  }
+
+  /** Judges an event that waited for its container's metadata; returns the output back-pressure, if any. */
+  private judgeHeld(ev: EventView, set: PreparedSet, list: readonly ActiveRule[]): Promise<void> | undefined {
+    this.fields.begin(ev);
+    this.evaluate(ev, set, list);
+    const w = this.wait;
+    this.wait = undefined;
+    return w;
+  }
+
+  private evaluate(ev: EventView, set: PreparedSet, list: readonly ActiveRule[]): void {
+    const ctx = this.fields;
     const first = this.opts.ruleMatching === 'first';
     let n = list.length;
     for (let k = 0; k < n; k++) {

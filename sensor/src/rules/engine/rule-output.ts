@@ -28,6 +28,9 @@ export class RuleOutput {
     this.jsonFields = [...byText.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   }
 
+  /** The format reads container/pod metadata (fields marked `enrichment`). */
+  get usesMetadata(): boolean { return this.jsonFields.some((f) => f.bound.def.enrichment === true); }
+
   /** The field references of the format (prefix included), as written. */
   get fieldNames(): string[] { return this.jsonFields.map((f) => f.text); }
 

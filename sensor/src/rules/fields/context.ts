@@ -8,6 +8,14 @@ import type { ThreadInfo } from '../../state/thread-table.js';
 import type { FdInfo } from '../../state/fd-table.js';
 import { ipv4ToString, ipv6ToString } from '../../decode/net.js';
 import type { BoundField, FieldValue } from './types.js';
+import type { ContainerMeta, PodMeta } from '../../enrich/types.js';
+
+/** What the enrichment stage knows, by full container id (enrich/store.ts MetadataStore). */
+export interface MetadataView {
+  container(fullId: string): ContainerMeta | undefined;
+  pod(fullId: string): PodMeta | undefined;
+  complete(fullId: string): boolean;
+}
 
 /**
  * Members the state stage is adding to ThreadInfo (issue 3). Read through this optional view so the fields
@@ -76,6 +84,8 @@ export class FieldContext {
   private readonly localV4 = new Set<string>();
   private readonly localV6 = new Set<string>();
   hostname = '';
+  /** Container and pod metadata (null: no enrichment configured, container.* and k8s.* give <NA>). */
+  metadata: MetadataView | null = null;
   /** First and previous event timestamps (evt.reltime, evt.deltatime). */
   firstTs = -1n;
   prevTs = -1n;

@@ -41,6 +41,11 @@ export interface FieldDef<A = unknown> {
    * without [N] compares every ancestor). Printed, the field still goes through `extract`.
    */
   readonly anyOfWithoutArg?: (ctx: FieldContext) => FieldValue;
+  /**
+   * The value comes from container/pod metadata the enrichment stage fetches asynchronously: an event judged by a
+   * rule that reads such a field waits (bounded) for the metadata of a container seen for the first time.
+   */
+  readonly enrichment?: boolean;
 }
 
 /** Stable error codes (HOUSE-STYLE 14). */
