@@ -1,5 +1,5 @@
 // Runs the benchmarks and prints ratios against baselines measured in the same run.
-//   node dist/bench/run.js [decode|storm|churn|rules|delivery|all] [--capture FILE]
+//   node dist/bench/run.js [decode|storm|churn|rules|delivery|pods|all] [--capture FILE]
 // Needs root (live probe), gcc and sysdig. See bench/README.md.
 import path from 'node:path';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { decodeBench, ensureCapture, printDecode } from './decode.js';
 import { liveStorm, printStorm } from './live-storm.js';
 import { churn, printChurn } from './churn.js';
 import { rulesBench, printRules } from './rules.js';
+import { podsChurn, printPods } from './pods.js';
 import { deliveryLatency, deliveryThroughput, printLatency, printThroughput } from './delivery.js';
 
 async function main(): Promise<void> {
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   if (which === 'delivery' || which === 'all') {
     printThroughput(await deliveryThroughput(50_000));
     printLatency(await deliveryLatency(200, 20, 100_000));
+  }
+  if (which === 'pods' || which === 'all') {
+    printPods(await podsChurn(1000));
   }
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything sensord needs on Debian 12 (as root) and builds it: apt packages for the eBPF probe
-# and the sysdig oracle, npm dependencies, the native probe/reader and the TypeScript.
+# and the sysdig oracle, containerd + runc + busybox-static (live container tests), npm dependencies, the native probe/reader and the TypeScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev sysdig make gcc)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev sysdig make gcc containerd runc busybox-static)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

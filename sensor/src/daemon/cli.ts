@@ -131,7 +131,16 @@ export function addRunCommand(program: Command): Command {
     .option('--spool <dir>', 'spool directory of --grpc (default /var/lib/sensord/spool)')
     .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
     .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')
-    .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)'))
+    .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)')
+    .option('--cri-socket <path>', 'CRI runtime socket for container and pod metadata (default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)')
+    .option('--containerd-socket <path>', "containerd's own API, for containers CRI does not manage and for lifecycle events (default: the CRI socket when it is containerd's)")
+    .option('--containerd-namespace <ns>', 'containerd namespace to look containers up in (repeatable; default k8s.io and default)', collect)
+    .option('--no-runtime', 'no container runtime lookups (container names, images and pods then come only from the Kubernetes watch)')
+    .option('--kubeconfig <file>', "watch this node's pods through the Kubernetes API with this kubeconfig")
+    .option('--k8s', 'watch pods with the in-cluster service account or the default kubeconfig (automatic when KUBERNETES_SERVICE_HOST is set)')
+    .option('--k8s-node <name>', 'this node, for the pod watch (default $NODE_NAME, else the hostname)')
+    .option('--metadata-wait <ms>', "longest time an event of a new container waits for the container's metadata (default 500; 0 = never wait)")
+    .option('--metadata-max-containers <n>', 'containers whose metadata is cached (default 8192)'))
     .hook('preAction', (thisCmd) => configHook(thisCmd))
     .action(async (opts) => {
       const { runRun } = await import('./commands/run.js');

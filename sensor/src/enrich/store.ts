@@ -71,6 +71,8 @@ interface Pending {
 
 /** A runtime call that neither answers nor fails within this is treated as a transport error. */
 const LOOKUP_TIMEOUT_MS = 10_000;
+/** How long an exited container's metadata is kept (events of its last moments may still be queued). */
+const EXITED_TTL_MS = 60_000;
 
 /** The engine's view of the store: may this event be judged now, or must it wait? */
 export interface MetadataGate {
@@ -90,6 +92,7 @@ export class MetadataStore implements MetadataGate {
   private runtimeDownUntil = 0;
   private backoff: number;
   private closed = false;
+  private readonly purge: NodeJS.Timeout;
   private readonly counters = {
     lookups: 0, lookupErrors: 0, eager: 0, evicted: 0, waitedMs: 0,
     waits: { ready: 0, arrived: 0, timeout: 0, unknown: 0, unavailable: 0 } as Record<WaitOutcome, number>,
@@ -107,6 +110,9 @@ export class MetadataStore implements MetadataGate {
       dispose: (_v, _k, reason) => { if (reason === 'evict' || reason === 'expire' || reason === 'delete') this.counters.evicted++; },
     });
     this.negative = new LRUCache<string, true>({ max: opts.maxContainers ?? 8192, ttl: opts.negativeTtlMs ?? 30_000 });
+    // Expired entries go on a timer too (not only when next asked for), so sizes and memory follow the TTLs.
+    this.purge = setInterval(() => { this.known.purgeStale(); this.negative.purgeStale(); }, 10_000);
+    this.purge.unref();
     this.runtime?.subscribe((e) => this.onRuntimeEvent(e));
     this.pods?.onChange((kind, _pod, ids) => {
       for (const id of ids) {
@@ -178,6 +184,7 @@ export class MetadataStore implements MetadataGate {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.purge);
     for (const id of [...this.pending.keys()]) this.settle(id);
     await Promise.allSettled([this.runtime?.close(), this.pods?.close()]);
   }
@@ -249,6 +256,13 @@ export class MetadataStore implements MetadataGate {
 
   private onRuntimeEvent(e: RuntimeEvent): void {
     if (e.kind === 'delete') { this.forget(e.id); return; }
+    if (e.kind === 'exit') {
+      // Events still in the rings may name it for a moment; then it goes even if the runtime keeps it (CRI keeps
+      // exited containers until the kubelet removes them).
+      const m = this.known.get(e.id);
+      if (m !== undefined) this.known.set(e.id, m, { ttl: EXITED_TTL_MS });
+      return;
+    }
     if (e.kind !== 'create' && e.kind !== 'start') return;
     if (this.known.has(e.id) && e.kind === 'create') return;
     // A start refreshes what create saw (start time); lookups run off the hot path.

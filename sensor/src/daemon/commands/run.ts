@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { configureLogger, type LogFormat } from '../log.js';
 import { Telemetry, blindDetectorFrom, httpOutputFrom, type TelemetryFlags } from '../telemetry.js';
 import { grpcOutputFrom, type GrpcFlags } from '../grpc-options.js';
+import { enrichmentFrom, type EnrichFlags, type EnrichSetup } from '../enrich-options.js';
 
 export interface AlertingOptions {
   rules?: string[];
@@ -31,7 +32,7 @@ export interface AlertingOptions {
   ruleMatching?: string;
 }
 
-export type RunOptions = AlertingOptions & ProbeFlags & TelemetryFlags & GrpcFlags;
+export type RunOptions = AlertingOptions & ProbeFlags & TelemetryFlags & GrpcFlags & EnrichFlags;
 
 /** pino once `sensord run` configured it (stderr, JSON or text); before that (and for replay) plain lines. */
 let logger: Logger | undefined;
@@ -130,8 +131,11 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   let telemetry: Telemetry;
   let probe: import('../../source/live.js').LiveSource | undefined;
   let reloaderRef: RuleReloader | undefined;
+  let enrich: EnrichSetup | null;
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
+    enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
+    engineOpts.metadata = enrich?.store ?? null;
     paths = resolveRulePaths(opts.rules);
     ruleSet = await step('load rules', () => loadRuleFiles(paths, true));
     outputs = buildOutputs(opts);
@@ -155,7 +159,10 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     });
     telemetry = new Telemetry({
       log: logger, queue, outputs, blind: blindDetectorFrom(opts, opts.iso8601 === true),
-      sources: { source: () => probe, engine: () => eng.stats(), state: () => eng.state.stats(), reloads: () => reloaderRef?.stats() },
+      sources: {
+        source: () => probe, engine: () => eng.stats(), state: () => eng.state.stats(), reloads: () => reloaderRef?.stats(),
+        metadata: () => enrich?.store.stats(), pods: () => enrich?.pods?.size,
+      },
     });
   } catch (e) {
     if (e instanceof EngineError) return reportEngineError('run', e);
@@ -163,6 +170,16 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     return 2;
   }
   log(`${engine.prepared.rules.length} rules running (of ${ruleSet.rules.length} loaded from ${paths.join(', ')})`);
+  log(enrich ? `enrichment: ${enrich.describe}` : 'enrichment: no container runtime socket or Kubernetes config found; container.* fields other than the id give <NA>');
+  if (enrich?.pods) {
+    const pods = enrich.pods;
+    // The first list bounds startup; a watch that cannot start yet keeps retrying in the background.
+    await step('start pod watch', () => Promise.race([
+      // start() rejects only on a configuration error (nothing to retry); network errors are retried inside it.
+      pods.start().catch((e: unknown) => log(`pod watch: ${(e as Error).message} (no pod metadata from the Kubernetes API)`, 'error')),
+      new Promise<void>((r) => setTimeout(r, 10_000).unref()),
+    ]));
+  }
   await step('start outputs', () => queue.init());
   try {
     await step('start metrics', () => telemetry.start(opts.metricsListen), opts.metricsListen === undefined);
@@ -253,6 +270,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   probe = undefined;
   await step('close probe', () => source.close(), true);
   await step('flush outputs', () => queue.close(), true);
+  await step('stop enrichment', async () => { await enrich?.store.close(); }, true);
   await step('stop metrics', () => telemetry.close(), true);
   const st = engine.stats();
   process.stderr.write(detectionSummary(st.rules));
@@ -261,5 +279,12 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   process.stderr.write(
     `Events: ${st.events} judged, ${probeStats.drops} dropped by the kernel; alerts ${st.alerts} (suppressed ${st.suppressed}, ` +
     `output drops ${q.dropped}); rule errors ${st.ruleErrors}; reloads ${rl.succeeded} ok / ${rl.failed} refused\n`);
+  if (enrich) {
+    const m = enrich.store.stats();
+    process.stderr.write(
+      `Metadata: ${m.containers} containers cached, ${m.lookups} lookups (${m.lookupErrors} failed), ${m.eager} learned ahead; ` +
+      `events that needed it: ${m.waits.ready} ready, ${m.waits.arrived} waited (${m.waitedMs.toFixed(0)} ms in all), ` +
+      `${m.waits.timeout} timed out, ${m.waits.unknown} unknown containers, ${m.waits.unavailable} with the runtime unavailable\n`);
+  }
   return rc;
 }
