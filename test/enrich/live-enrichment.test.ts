@@ -87,6 +87,12 @@ describe.skipIf(skip)('live enrichment: CRI pods on a real containerd', () => {
     expect(exec!.output).toContain('name=reader pod=web-7d9c6b-x2x');
     expect(exec!.output).toContain('app:web');
     expect(exec!.output).toContain('tier:front');
+    // Every alert carries the container and pod in output_fields (the rule's output names neither image nor ns).
+    expect(exec!.output_fields).toMatchObject({
+      'container.id': id.slice(0, 12), 'container.name': 'reader', 'container.image.repository': repo, 'container.image.tag': tag,
+      'k8s.ns.name': 'sensord-test', 'k8s.pod.name': 'web-7d9c6b-x2x',
+    });
+    expect(String(exec!.output_fields['k8s.pod.labels'])).toContain('app:web');
     await h.stopContainer(id);
   });
 

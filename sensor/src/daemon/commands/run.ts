@@ -32,6 +32,11 @@ export interface AlertingOptions {
   ruleMatching?: string;
 }
 
+/** output_fields every alert carries when enrichment runs (Falco's -pc/-pk fields, and the pod's labels). */
+export const ALERT_METADATA_FIELDS = [
+  'container.id', 'container.name', 'container.image.repository', 'container.image.tag', 'k8s.ns.name', 'k8s.pod.name', 'k8s.pod.labels',
+] as const;
+
 export type RunOptions = AlertingOptions & ProbeFlags & TelemetryFlags & GrpcFlags & EnrichFlags;
 
 /** pino once `sensord run` configured it (stderr, JSON or text); before that (and for replay) plain lines. */
@@ -136,6 +141,8 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
     enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
     engineOpts.metadata = enrich?.store ?? null;
+    // With metadata, every alert's output_fields carries the container and pod (the SOC's first question).
+    if (enrich) engineOpts.extraOutputFields = ALERT_METADATA_FIELDS;
     paths = resolveRulePaths(opts.rules);
     ruleSet = await step('load rules', () => loadRuleFiles(paths, true));
     outputs = buildOutputs(opts);
@@ -143,6 +150,8 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     if (http) outputs.push(http);
     const grpcOut = grpcOutputFrom(opts, alertHostname());
     if (grpcOut) outputs.push(grpcOut);
+    // JSON outputs (--json, gRPC, HTTP) need output_fields.
+    engineOpts.outputFields = engineOpts.outputFields === true || outputs.some((o) => o.format === 'json');
     queue = new OutputQueue(outputs, {
       hostname: alertHostname(), policy: 'drop',
       onError: (name, kind, e) => log(`output ${name}: ${kind} failed: ${(e as Error).message}`, 'error'),

@@ -79,6 +79,12 @@ export function alertFromJsonLine(line: string, node: string): { timeNs: string;
   for (const [k, v] of Object.entries(f)) fields[k] = v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
   const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : f[k] == null ? '' : String(f[k]));
   const labels: Record<string, string> = {};
+  // k8s.pod.labels is `key:value,key:value` (label keys and values hold neither ',' nor ':' — values may not,
+  // keys only '/', '.', '-', '_'); single k8s.pod.label[KEY] fields win.
+  for (const kv of s('k8s.pod.labels').split(',')) {
+    const i = kv.indexOf(':');
+    if (i > 0) labels[kv.slice(0, i)] = kv.slice(i + 1);
+  }
   for (const [k, v] of Object.entries(fields)) {
     const m = /^k8s\.pod\.label(?:s)?\[(.+)\]$/.exec(k);
     if (m) labels[m[1]!] = v;

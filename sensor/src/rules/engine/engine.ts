@@ -38,6 +38,8 @@ export interface EngineOptions extends RuleFilter {
    * behind it waits too, so state and order stay exact.
    */
   metadata?: (MetadataGate & MetadataView) | null;
+  /** Fields added to every alert's output_fields (the container and pod block when enrichment runs). */
+  extraOutputFields?: readonly string[];
 }
 
 /** A rule that runs, with its compiled output and alert constants. */
@@ -97,7 +99,7 @@ export class PreparedSet {
       if (rule.source !== 'syscall' || !keep(rule)) continue;
       let output: RuleOutput;
       try {
-        output = compileRuleOutput(rule, { timeIso8601: opts.timeIso8601 });
+        output = compileRuleOutput(rule, { timeIso8601: opts.timeIso8601, extraFields: opts.outputFields ? opts.extraOutputFields : undefined });
       } catch (e) {
         problems.push((e as Error).message);
         continue;

@@ -16,15 +16,18 @@ export interface RuleOutputOptions {
   /** Falco's time_format_iso_8601: prefix with %evt.time.iso8601 instead of %evt.time. */
   timeIso8601?: boolean;
   registry?: FieldRegistry;
+  /** Fields added to output_fields of every alert, not to the text (Falco's append_output extra_fields). */
+  extraFields?: readonly string[];
 }
 
 export class RuleOutput {
   /** Fields in output_fields key order (sorted, deduplicated by text). */
   private readonly jsonFields: FieldPart[];
 
-  constructor(private readonly parts: readonly Part[]) {
+  constructor(private readonly parts: readonly Part[], extra: readonly FieldPart[] = []) {
     const byText = new Map<string, FieldPart>();
     for (const p of parts) if (typeof p !== 'string' && !byText.has(p.text)) byText.set(p.text, p);
+    for (const p of extra) if (!byText.has(p.text)) byText.set(p.text, p);
     this.jsonFields = [...byText.values()].sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   }
 
@@ -95,7 +98,16 @@ export function compileRuleOutput(rule: { name: string; output: string; priority
     if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
     else merged.push(p);
   }
-  return new RuleOutput(merged);
+  const extra: FieldPart[] = [];
+  for (const text of opts.extraFields ?? []) {
+    try {
+      extra.push({ bound: registry.bind(text), text });
+    } catch (err) {
+      if (err instanceof FieldError) throw outputError(rule.name, `extra output field ${text}: ${err.message}`);
+      throw err;
+    }
+  }
+  return new RuleOutput(merged, extra);
 }
 
 /** Scans one piece of the output (prefix or the rule's own text) the way libsinsp reads Falco outputs. */
