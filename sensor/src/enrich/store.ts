@@ -106,7 +106,7 @@ export class MetadataStore implements MetadataGate {
     this.backoff = this.retryMs;
     this.now = opts.now ?? (() => performance.now());
     this.known = new LRUCache<string, ContainerMeta>({
-      max: opts.maxContainers ?? 8192, ttl: opts.ttlMs ?? 3_600_000, updateAgeOnGet: true, ttlAutopurge: false,
+      max: opts.maxContainers ?? 8192, ttl: opts.ttlMs ?? 3_600_000, updateAgeOnGet: true, updateAgeOnHas: true, ttlAutopurge: false,
       dispose: (_v, _k, reason) => { if (reason === 'evict' || reason === 'expire' || reason === 'delete') this.counters.evicted++; },
     });
     this.negative = new LRUCache<string, true>({ max: opts.maxContainers ?? 8192, ttl: opts.negativeTtlMs ?? 30_000 });
