@@ -6,6 +6,7 @@ import { PRIORITIES, type Priority, type SourceLocation } from '../types.js';
 import type { SourceSegment } from '../parser/source.js';
 import { Context, errorMessage, warningMessage, type ErrorCode } from './messages.js';
 import type { LoadMessage } from '../types.js';
+import { fastParseYaml, lineStartsOf } from './fast-yaml.js';
 
 /** A piece of condition/output text with the map from its offsets to file positions. */
 export interface TextPiece { readonly text: string; readonly segment: (start: number, label: string) => SourceSegment; readonly ctx: Context }
@@ -68,6 +69,11 @@ class ItemError extends Error {
   constructor(readonly loadCode: ErrorCode, message: string, readonly ctx: Context) { super(message); }
 }
 
+let fastYaml = true;
+
+/** Turns the YAML fast path on or off (tests compare both); on by default. */
+export function useFastYaml(on: boolean): void { fastYaml = on; }
+
 export function readRulesText(file: string, text: string, files: ReadonlyMap<string, string>): ReadResult {
   const errors: LoadMessage[] = [];
   const warnings: LoadMessage[] = [];
@@ -77,12 +83,18 @@ export function readRulesText(file: string, text: string, files: ReadonlyMap<str
     return { file, line: p.line, col: p.col };
   };
   const root = new Context([{ file, line: 1, col: 1, item_type: 'rules content', item_name: '' }], files);
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: false });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) errors.push(errorMessage('LOAD_ERR_YAML_PARSE', e.message.split('\n')[0], root.child(pos(e.pos[0]), 'rules content')));
-    return { items: [], errors, warnings };
+  // The fast path (fast-yaml.ts) builds the same tree for rules-shaped YAML; anything else goes to yaml itself.
+  let contents: Node | null = fastYaml ? fastParseYaml(text) : null;
+  if (contents !== null) {
+    for (const offset of lineStartsOf(text)) lc.addNewLine(offset);
+  } else {
+    const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: false });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) errors.push(errorMessage('LOAD_ERR_YAML_PARSE', e.message.split('\n')[0], root.child(pos(e.pos[0]), 'rules content')));
+      return { items: [], errors, warnings };
+    }
+    contents = doc.contents;
   }
-  const contents = doc.contents;
   if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) return { items: [], errors, warnings };
   if (!isSeq(contents)) {
     errors.push(errorMessage('LOAD_ERR_YAML_VALIDATE', 'Rules content is not yaml array of objects', root));
