@@ -48,6 +48,7 @@ class ScriptedRuntime implements RuntimeSource {
 class ScriptedPods implements PodSource {
   private readonly byId = new Map<string, PodMeta>();
   private cb: ((k: 'upsert' | 'delete', p: PodMeta, ids: readonly string[]) => void) | undefined;
+  listed = true;
   async start(): Promise<void> {}
   podByContainer(id: string) { return this.byId.get(id); }
   podByUid(uid: string) { return [...this.byId.values()].find((p) => p.uid === uid); }
@@ -148,6 +149,20 @@ describe('metadata store', () => {
     expect(store.stats().waits.arrived).toBe(1);
     pods.remove(pod, [ID]);
     expect(store.pod(ID)).toBeUndefined();
+    await store.close();
+  });
+
+  it('a pod watch without its first list (or with a broken configuration) makes nothing wait', async () => {
+    const pods = new ScriptedPods();
+    pods.listed = false;
+    const store = new MetadataStore({ pods, waitMs: 60_000 });
+    expect(store.hold(ID)).toBeNull();
+    expect(store.stats().waits.unavailable).toBe(1);
+    pods.listed = true;
+    const p = store.hold(ID2);
+    expect(p).not.toBeNull();
+    pods.upsert(metaOf(ID2).pod!, [ID2]);
+    await p;
     await store.close();
   });
 

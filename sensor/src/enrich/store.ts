@@ -195,7 +195,7 @@ export class MetadataStore implements MetadataGate {
   private askable(): boolean {
     if (this.closed) return false;
     if (this.runtime !== null && this.now() >= this.runtimeDownUntil) return true;
-    return this.pods !== null;
+    return this.pods !== null && this.pods.listed;
   }
 
   /** Starts waiting for a container: asks the runtime (when it is up); the pod watch may settle it too. */
@@ -203,8 +203,8 @@ export class MetadataStore implements MetadataGate {
     let settle!: () => void;
     const done = new Promise<void>((r) => { settle = r; });
     const p: Pending = { deadline: this.now() + this.waitMs, done, settle, settled: false, asking: false, timer: undefined };
+    // Not unref'd: the pipeline awaits this wait, and while it does nothing else may keep the process alive.
     p.timer = setTimeout(() => this.settle(fullId), this.waitMs);
-    p.timer.unref?.();
     this.pending.set(fullId, p);
     if (this.runtime !== null && this.now() >= this.runtimeDownUntil) { p.asking = true; void this.lookup(fullId, p); }
     return p;

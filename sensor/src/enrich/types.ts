@@ -100,5 +100,7 @@ export interface PodSource {
   onChange(cb: (kind: 'upsert' | 'delete', pod: PodMeta, containerIds: readonly string[]) => void): void;
   /** Number of pods held (churn checks). */
   readonly size: number;
+  /** The first list is in. Before that (or when the configuration is broken) no event waits for the watch. */
+  readonly listed: boolean;
   close(): Promise<void>;
 }

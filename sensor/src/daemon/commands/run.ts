@@ -136,7 +136,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   let telemetry: Telemetry;
   let probe: import('../../source/live.js').LiveSource | undefined;
   let reloaderRef: RuleReloader | undefined;
-  let enrich: EnrichSetup | null;
+  let enrich: EnrichSetup | null = null;
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
     enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
@@ -174,6 +174,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
       },
     });
   } catch (e) {
+    await enrich?.store.close(); // its runtime clients and timers must not keep the process alive
     if (e instanceof EngineError) return reportEngineError('run', e);
     process.stderr.write(`sensord run: ${(e as Error).message}\n`);
     return 2;
@@ -195,6 +196,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   } catch (e) {
     process.stderr.write(`sensord run: --metrics-listen ${opts.metricsListen}: ${(e as Error).message}\n`);
     await queue.close();
+    await enrich?.store.close();
     return 2;
   }
   telemetry.metrics.readiness.rulesLoaded = true;
@@ -206,6 +208,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     process.stderr.write(`sensord run: live capture is not available (${(e as Error).message})\n`);
     await telemetry.close();
     await queue.close();
+    await enrich?.store.close();
     return 2;
   }
   const selection = syscallSelection(engine.prepared.eventTypes);
@@ -216,6 +219,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     process.stderr.write(`sensord run: ${(e as Error).message}\n`);
     await telemetry.close();
     await queue.close();
+    await enrich?.store.close();
     return 1;
   }
   probe = source;
@@ -293,7 +297,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     process.stderr.write(
       `Metadata: ${m.containers} containers cached, ${m.lookups} lookups (${m.lookupErrors} failed), ${m.eager} learned ahead; ` +
       `events that needed it: ${m.waits.ready} ready, ${m.waits.arrived} waited (${m.waitedMs.toFixed(0)} ms in all), ` +
-      `${m.waits.timeout} timed out, ${m.waits.unknown} unknown containers, ${m.waits.unavailable} with the runtime unavailable\n`);
+      `${m.waits.timeout} timed out, ${m.waits.unknown} unknown containers, ${m.waits.unavailable} with no source to ask\n`);
   }
   return rc;
 }

@@ -305,6 +305,9 @@ export class KubePodSource implements PodSource {
   private needList = true;
   private closed = false;
   private synced = false;
+
+  /** PodSource.listed: the first list is in. */
+  get listed(): boolean { return this.synced; }
   private starting: Promise<void> | undefined;
   private resolveSynced: (() => void) | undefined;
   private loop: Promise<void> | undefined;
