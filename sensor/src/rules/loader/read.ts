@@ -84,7 +84,10 @@ export function readRulesText(file: string, text: string, files: ReadonlyMap<str
   };
   const root = new Context([{ file, line: 1, col: 1, item_type: 'rules content', item_name: '' }], files);
   // The fast path (fast-yaml.ts) builds the same tree for rules-shaped YAML; anything else goes to yaml itself.
-  let contents: Node | null = fastYaml ? fastParseYaml(text) : null;
+  let contents: Node | null = null;
+  if (fastYaml) {
+    try { contents = fastParseYaml(text); } catch { contents = null; } // a fast-path bug must not cost the file: yaml decides
+  }
   if (contents !== null) {
     for (const offset of lineStartsOf(text)) lc.addNewLine(offset);
   } else {
