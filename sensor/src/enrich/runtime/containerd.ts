@@ -8,7 +8,7 @@ import { DEFAULT_CRI_ADDRESS } from './cri.js';
 import { isImageId, parseImageRef } from './image-ref.js';
 import { mountsFromSpec, parseSpec, privilegedFromSpec, type OciSpec } from './oci-spec.js';
 import {
-  CHANNEL_OPTIONS, RuntimeError, backoffMs, containerdServices, isNotFound, runtimeError, timestampNs, unary, unixTarget,
+  CHANNEL_OPTIONS, RuntimeError, StreamFollower, containerdServices, isNotFound, runtimeError, timestampNs, unary, unixTarget,
 } from './rpc.js';
 
 export interface ContainerdRuntimeOptions {
@@ -70,9 +70,7 @@ export class ContainerdRuntime implements RuntimeSource {
   private readonly timeoutMs: number;
   private closed = false;
   private subscribed = false;
-  private stream: grpc.ClientReadableStream<unknown> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private attempt = 0;
+  private follower: { close(): void } | undefined;
   private readonly exited = new Set<string>();
 
   constructor(private readonly opts: ContainerdRuntimeOptions = {}) {
@@ -103,9 +101,7 @@ export class ContainerdRuntime implements RuntimeSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.stream?.cancel();
-    this.stream = undefined;
+    this.follower?.close();
     this.containers.close();
     this.events.close();
   }
@@ -187,46 +183,18 @@ export class ContainerdRuntime implements RuntimeSource {
   // ---- events --------------------------------------------------------------------------------------------------------
 
   private openEvents(onEvent: (e: RuntimeEvent) => void): void {
-    if (this.closed) return;
     // Filters are ORed: one per namespace, each restricted to the topics handled here.
     const topicRe = `^(${TOPICS.join('|')})$`;
     const filters = this.namespaces.map((ns) => `namespace==${ns},topic~="${topicRe}"`);
-    let call: grpc.ClientReadableStream<unknown>;
-    try {
-      call = (this.events as unknown as { Subscribe(req: unknown): grpc.ClientReadableStream<unknown> }).Subscribe({ filters });
-    } catch (e) {
-      this.opts.onError?.(`containerd ${this.address}: Events/Subscribe`, e);
-      this.retry(onEvent, 0);
-      return;
-    }
-    this.stream = call;
-    const opened = Date.now();
-    call.on('data', (env: { topic: string; namespace: string; event: Any | null }) => {
-      this.attempt = 0;
-      const e = this.eventOf(env.topic, env.event);
-      if (e) onEvent(e);
+    this.follower = new StreamFollower<{ topic: string; namespace: string; event: Any | null }>({
+      who: `containerd ${this.address}`, method: 'Events/Subscribe', onError: this.opts.onError,
+      backoffInitialMs: this.opts.backoffInitialMs, backoffMaxMs: this.opts.backoffMaxMs,
+      open: () => (this.events as unknown as { Subscribe(req: unknown): grpc.ClientReadableStream<unknown> }).Subscribe({ filters }),
+      onData: (env) => {
+        const e = this.eventOf(env.topic, env.event);
+        if (e) onEvent(e);
+      },
     });
-    call.on('error', (e: grpc.ServiceError) => {
-      if (this.stream !== call) return;
-      this.stream = undefined;
-      if (this.closed || e.code === grpc.status.CANCELLED) return;
-      this.opts.onError?.(`containerd ${this.address}: Events/Subscribe`, runtimeError(`containerd ${this.address}`, 'Events/Subscribe', e));
-      this.retry(onEvent, Date.now() - opened);
-    });
-    call.on('end', () => {
-      if (this.stream !== call || this.closed) return;
-      this.stream = undefined;
-      this.retry(onEvent, Date.now() - opened);
-    });
-  }
-
-  private retry(onEvent: (e: RuntimeEvent) => void, livedMs: number): void {
-    if (this.closed) return;
-    // A stream that lived a while was healthy: start the backoff over.
-    if (livedMs > 5000) this.attempt = 0;
-    const wait = backoffMs(this.attempt++, this.opts.backoffInitialMs ?? 200, this.opts.backoffMaxMs ?? 10_000);
-    this.timer = setTimeout(() => this.openEvents(onEvent), wait);
-    this.timer.unref();
   }
 
   /**

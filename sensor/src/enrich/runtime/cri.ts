@@ -7,7 +7,7 @@ import type { ContainerMeta, ImageRef, MountInfo, PodMeta, RuntimeEvent, Runtime
 import { digestOf, isImageId, parseImageRef } from './image-ref.js';
 import { mountFromOptions, mountsFromSpec, privilegedFromSpec, type OciSpec } from './oci-spec.js';
 import {
-  CHANNEL_OPTIONS, RuntimeError, backoffMs, criServices, isNotFound, runtimeError, unary, unixTarget,
+  CHANNEL_OPTIONS, RuntimeError, StreamFollower, criServices, isNotFound, runtimeError, unary, unixTarget,
 } from './rpc.js';
 
 export const DEFAULT_CRI_ADDRESS = 'unix:///run/containerd/containerd.sock';
@@ -108,9 +108,9 @@ export class CriRuntime implements RuntimeSource {
   private readonly imageCache = new Map<string, CriImage>();
   private closed = false;
   private subscribed = false;
-  private stream: grpc.ClientReadableStream<unknown> | undefined;
+  private follower: { close(): void } | undefined;
+  /** The polling timer (runtimes without GetContainerEvents). */
   private timer: NodeJS.Timeout | undefined;
-  private attempt = 0;
 
   constructor(private readonly opts: CriRuntimeOptions = {}) {
     this.address = unixTarget(opts.address ?? DEFAULT_CRI_ADDRESS);
@@ -185,9 +185,8 @@ export class CriRuntime implements RuntimeSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.follower?.close();
     if (this.timer) clearTimeout(this.timer);
-    this.stream?.cancel();
-    this.stream = undefined;
     this.runtime.close();
     this.images.close();
   }
@@ -308,46 +307,21 @@ export class CriRuntime implements RuntimeSource {
   // ---- lifecycle events --------------------------------------------------------------------------------------------
 
   private openEvents(onEvent: (e: RuntimeEvent) => void): void {
-    if (this.closed) return;
-    let call: grpc.ClientReadableStream<unknown>;
-    try {
-      call = (this.runtime as unknown as { GetContainerEvents(req: unknown): grpc.ClientReadableStream<unknown> }).GetContainerEvents({});
-    } catch (e) {
-      this.opts.onError?.(`cri ${this.address}: GetContainerEvents`, e);
-      this.retryEvents(onEvent, 0);
-      return;
-    }
-    this.stream = call;
-    const opened = Date.now();
-    call.on('data', (m: { container_id: string; container_event_type: string }) => {
-      this.attempt = 0;
-      const kind = EVENT_KINDS[m.container_event_type];
-      if (kind && m.container_id) onEvent({ kind, id: m.container_id });
-    });
-    call.on('error', (e: grpc.ServiceError) => {
-      if (this.stream !== call) return;
-      this.stream = undefined;
-      if (this.closed || e.code === grpc.status.CANCELLED) return;
-      if (e.code === grpc.status.UNIMPLEMENTED) {
+    this.follower = new StreamFollower<{ container_id: string; container_event_type: string }>({
+      who: `cri ${this.address}`, method: 'GetContainerEvents', onError: this.opts.onError,
+      backoffInitialMs: this.opts.backoffInitialMs, backoffMaxMs: this.opts.backoffMaxMs,
+      open: () => (this.runtime as unknown as { GetContainerEvents(req: unknown): grpc.ClientReadableStream<unknown> }).GetContainerEvents({}),
+      onData: (m) => {
+        const kind = EVENT_KINDS[m.container_event_type];
+        if (kind && m.container_id) onEvent({ kind, id: m.container_id });
+      },
+      // containerd 1.6 has no GetContainerEvents: poll instead (unless polling is off).
+      stopOn: (e) => {
+        if (e.code !== grpc.status.UNIMPLEMENTED) return false;
         if ((this.opts.pollIntervalMs ?? 2000) > 0) this.startPolling(onEvent);
-        return;
-      }
-      this.opts.onError?.(`cri ${this.address}: GetContainerEvents`, runtimeError(`cri ${this.address}`, 'GetContainerEvents', e));
-      this.retryEvents(onEvent, Date.now() - opened);
+        return true;
+      },
     });
-    call.on('end', () => {
-      if (this.stream !== call || this.closed) return;
-      this.stream = undefined;
-      this.retryEvents(onEvent, Date.now() - opened);
-    });
-  }
-
-  private retryEvents(onEvent: (e: RuntimeEvent) => void, livedMs: number): void {
-    if (this.closed) return;
-    if (livedMs > 5000) this.attempt = 0;
-    const wait = backoffMs(this.attempt++, this.opts.backoffInitialMs ?? 200, this.opts.backoffMaxMs ?? 10_000);
-    this.timer = setTimeout(() => this.openEvents(onEvent), wait);
-    this.timer.unref();
   }
 
   /**

@@ -127,6 +127,82 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number): nu
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+export interface FollowOptions<M> {
+  /** `cri unix:///…`, for error messages. */
+  who: string;
+  /** The method name, for error messages. */
+  method: string;
+  /** Opens the stream (may throw synchronously: the follower retries). */
+  open: () => grpc.ClientReadableStream<unknown>;
+  onData: (m: M) => void;
+  /** Claims an error that ends the following for good (return true), e.g. UNIMPLEMENTED. */
+  stopOn?: (e: grpc.ServiceError) => boolean;
+  onError?: (what: string, e: unknown) => void;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+/**
+ * Keeps a server stream open: each message goes to onData; an error or an end reopens it after a capped
+ * exponential backoff with jitter (reset by a message, or by a stream that lived over 5 s). close() ends it.
+ */
+export class StreamFollower<M> {
+  private stream: grpc.ClientReadableStream<unknown> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
+
+  constructor(private readonly opts: FollowOptions<M>) { this.open(); }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.stream?.cancel();
+    this.stream = undefined;
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const o = this.opts;
+    let call: grpc.ClientReadableStream<unknown>;
+    try {
+      call = o.open();
+    } catch (e) {
+      o.onError?.(`${o.who}: ${o.method}`, e);
+      this.retry(0);
+      return;
+    }
+    this.stream = call;
+    const opened = Date.now();
+    call.on('data', (m: M) => {
+      this.attempt = 0;
+      o.onData(m);
+    });
+    call.on('error', (e: grpc.ServiceError) => {
+      if (this.stream !== call) return;
+      this.stream = undefined;
+      if (this.closed || e.code === grpc.status.CANCELLED) return;
+      if (o.stopOn?.(e) === true) return;
+      o.onError?.(`${o.who}: ${o.method}`, runtimeError(o.who, o.method, e));
+      this.retry(Date.now() - opened);
+    });
+    call.on('end', () => {
+      if (this.stream !== call || this.closed) return;
+      this.stream = undefined;
+      this.retry(Date.now() - opened);
+    });
+  }
+
+  private retry(livedMs: number): void {
+    if (this.closed) return;
+    // A stream that lived a while was healthy: start the backoff over.
+    if (livedMs > 5000) this.attempt = 0;
+    const wait = backoffMs(this.attempt++, this.opts.backoffInitialMs ?? 200, this.opts.backoffMaxMs ?? 10_000);
+    this.timer = setTimeout(() => this.open(), wait);
+    this.timer.unref();
+  }
+}
+
 /** ns since the epoch from a google.protobuf.Timestamp as proto-loader gives it (seconds as text); 0n when unset. */
 export function timestampNs(ts: { seconds?: string | number; nanos?: number } | null | undefined): bigint {
   if (!ts) return 0n;
