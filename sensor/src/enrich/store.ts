@@ -159,16 +159,8 @@ export class MetadataStore implements MetadataGate {
     });
   }
 
-  /** Learn a container now (runtime create/start events, tests); resolves when the lookup is done. */
-  async learn(fullId: string): Promise<ContainerMeta | undefined> {
-    if (this.known.has(fullId)) return this.known.get(fullId);
-    const p = this.pending.get(fullId) ?? this.begin(fullId);
-    await p.done;
-    return this.known.get(fullId);
-  }
-
   /** Drops a container (runtime delete). */
-  forget(fullId: string): void {
+  private forget(fullId: string): void {
     this.known.delete(fullId);
     this.negative.delete(fullId);
   }
