@@ -15,6 +15,9 @@ export function containerIdOf(th: ContainerThread): string {
   return id === undefined || id === '' ? 'host' : id;
 }
 
+/** container.full_id: the 64-char id when the cgroup gave one, else the id; `host` outside containers. */
+const fullIdOf = (th: ContainerThread): string => th.containerFullId ?? containerIdOf(th);
+
 const thr = (f: (th: ContainerThread, c: FieldContext) => FieldValue) => (c: FieldContext): FieldValue => {
   const th = c.thread() as ContainerThread | undefined;
   return th === undefined ? undefined : f(th, c);
@@ -31,14 +34,14 @@ function keyArg(field: string) {
 function metaOf(c: FieldContext): ContainerMeta | undefined {
   const th = c.thread() as ContainerThread | undefined;
   if (th === undefined || c.metadata === null) return undefined;
-  const id = th.containerFullId ?? containerIdOf(th);
+  const id = fullIdOf(th);
   return id === 'host' ? undefined : c.metadata.container(id);
 }
 
 function podOf(c: FieldContext): PodMeta | undefined {
   const th = c.thread() as ContainerThread | undefined;
   if (th === undefined || c.metadata === null) return undefined;
-  const id = th.containerFullId ?? containerIdOf(th);
+  const id = fullIdOf(th);
   return id === 'host' ? undefined : c.metadata.pod(id);
 }
 
@@ -82,7 +85,7 @@ const mountField = (name: string, desc: string, by: 'source' | 'dest', get: (x: 
 
 export const CONTAINER_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'container.id', type: 'charbuf', desc: "container id (12 characters), or 'host' for host processes", extract: thr((t) => { const id = containerIdOf(t); return id === 'host' ? id : id.slice(0, 12); }) }),
-  field({ name: 'container.full_id', type: 'charbuf', desc: "full container id (64 characters when known), or 'host'", extract: thr((t) => t.containerFullId ?? containerIdOf(t)) }),
+  field({ name: 'container.full_id', type: 'charbuf', desc: "full container id (64 characters when known), or 'host'", extract: thr(fullIdOf) }),
   field({ name: 'container.name', type: 'charbuf', enrichment: true, desc: "container name ('host' for host processes)", extract: (c) => { const th = c.thread() as ContainerThread | undefined; if (th === undefined) return undefined; if (containerIdOf(th) === 'host') return 'host'; return orUndef(metaOf(c)?.name); } }),
   field({ name: 'container.type', type: 'charbuf', enrichment: true, desc: "container runtime type (containerd, cri-o, docker, ...); 'host' for host processes", extract: (c) => { const th = c.thread() as ContainerThread | undefined; if (th === undefined) return undefined; if (containerIdOf(th) === 'host') return 'host'; return orUndef(metaOf(c)?.type ?? th.containerType); } }),
   field({ name: 'container.image', type: 'charbuf', enrichment: true, desc: 'container image name as the runtime gives it (e.g. docker.io/library/nginx:1.27)', extract: meta((m) => orUndef(m.image.name)) }),
@@ -108,7 +111,7 @@ export const CONTAINER_FIELDS: readonly FieldDef<any>[] = [
   field<string>({ name: 'container.label', type: 'charbuf', arg: { kind: 'key', required: true }, parseArg: keyArg('container.label'), enrichment: true, desc: 'one container label, container.label[io.kubernetes.container.name]', extract: (c, k) => metaOf(c)?.labels[k] }),
   field({ name: 'container.labels', type: 'charbuf', enrichment: true, desc: "container labels as 'key:value,...'", extract: meta((m) => labelsText(m.labels)) }),
   field({ name: 'container.info', type: 'charbuf', enrichment: true, desc: "container details as Falco's -pc adds them: container_id=… container_image=… container_image_tag=… container_name=…", extract: meta((m) => `container_id=${m.id.slice(0, 12)} container_image=${m.image.repository} container_image_tag=${m.image.tag} container_name=${m.name}`) }),
-  field({ name: 'container.metadata_complete', type: 'bool', enrichment: true, desc: "'false' when the event was judged before the container's metadata arrived (after the bounded wait); 'true' for host processes and known containers", extract: (c) => { const th = c.thread() as ContainerThread | undefined; if (th === undefined) return undefined; const id = th.containerFullId ?? containerIdOf(th); return id === 'host' ? true : c.metadata !== null && c.metadata.complete(id); } }),
+  field({ name: 'container.metadata_complete', type: 'bool', enrichment: true, desc: "'false' when the event was judged before the container's metadata arrived (after the bounded wait); 'true' for host processes and known containers", extract: (c) => { const th = c.thread() as ContainerThread | undefined; if (th === undefined) return undefined; const id = fullIdOf(th); return id === 'host' ? true : c.metadata !== null && c.metadata.complete(id); } }),
   field({ name: 'k8s.ns.name', type: 'charbuf', enrichment: true, desc: 'Kubernetes namespace name', extract: pod((p) => orUndef(p.namespace)) }),
   field({ name: 'k8s.pod.name', type: 'charbuf', enrichment: true, desc: 'Kubernetes pod name', extract: pod((p) => orUndef(p.name)) }),
   field({ name: 'k8s.pod.id', type: 'charbuf', enrichment: true, desc: 'Kubernetes pod UID (legacy name of k8s.pod.uid)', extract: pod((p) => orUndef(p.uid)) }),
