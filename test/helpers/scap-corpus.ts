@@ -42,10 +42,10 @@ class Collect extends Writable {
 }
 
 /** Runs the `sensord events` pipeline over a capture in memory and returns the printed lines. */
-export async function runEventsInMemory(input: string | Uint8Array, format?: string, debug = false): Promise<string[]> {
+export async function runEventsInMemory(input: string | Uint8Array, format?: string, debug = false, filter?: string): Promise<string[]> {
   const sink = new Collect();
   const out = new BufferedWriter(sink);
-  const printer = new EventPrinter(out, format ?? '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args', debug, Infinity);
+  const printer = new EventPrinter(out, format ?? '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args', debug, Infinity, filter);
   const reader = await openScap(input);
   for (const item of reader) {
     if (item.kind === 'section') printer.loadMetadata(item.metadata);

@@ -14,10 +14,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('-r, --read <file>', 'read events from a .scap capture (gzip or plain)')
     .option('-p, --print <format>', 'output format, sysdig -p syntax (%evt.num %evt.type ...)')
     .option('-n, --count <n>', 'stop after N events', (v) => parseCount(v, '-n'))
-    .addOption(new Option('-D, --debug', 'show internal events sysdig hides (procinfo, container, ...)')))
-    .action(async (opts) => {
+    .addOption(new Option('-D, --debug', 'show internal events sysdig hides (procinfo, container, ...)'))
+    .argument('[filter...]', 'print only events matching this condition (rules language, no macros), as sysdig\'s filter'))
+    .action(async (filter: string[], opts) => {
       const { runEvents } = await import('./commands/events.js');
-      process.exitCode = await runEvents(opts);
+      process.exitCode = await runEvents({ ...opts, filter: filter.length > 0 ? filter.join(' ') : undefined });
     });
 
   withProbeFlags(program

@@ -1,6 +1,7 @@
-// `sensord events [-r FILE] [-p FMT] [-n N] [-D]`: prints events the way sysdig 0.29.3 does, from a .scap
-// capture or live from the probe. State (threads, fds) is updated before each event is formatted, as libsinsp
-// does; internal events (procinfo, container, ...) are hidden unless -D but still numbered.
+// `sensord events [-r FILE] [-p FMT] [-n N] [-D] [FILTER]`: prints events the way sysdig 0.29.3 does, from a
+// .scap capture or live from the probe. State (threads, fds) is updated before each event is formatted, as
+// libsinsp does; internal events (procinfo, container, ...) are hidden unless -D but still numbered. FILTER is a
+// condition in the rules language (no macros or lists, as in sysdig): only matching events are printed.
 import { EVENTS } from '../../schema/index.js';
 import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import type { LiveOptions } from '../../source/live.js';
@@ -8,8 +9,35 @@ import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js'
 import { DEFAULT_FORMAT, Formatter, FormatError, type CompiledFormat } from '../../decode/format.js';
 import { EventSequencer, SystemState } from '../../state/index.js';
 import { openScap, ScapError } from '../../source/scap-reader.js';
+import { compileCondition, CompileError } from '../../rules/compiler/index.js';
+import { ConditionSyntaxError } from '../../rules/parser/parser.js';
+import { SourceText } from '../../rules/parser/source.js';
 
-export interface EventsOptions extends ProbeFlags { read?: string; print?: string; count?: number; debug?: boolean }
+export interface EventsOptions extends ProbeFlags { read?: string; print?: string; count?: number; debug?: boolean; filter?: string }
+
+/** A FILTER that does not compile; `column` is 1-based in the filter text. */
+export class FilterError extends Error {
+  constructor(message: string, readonly column: number) { super(message); }
+}
+
+const NO_MACROS = { macros: new Map(), lists: new Map(), usedMacros: new Set<string>(), usedLists: new Set<string>() };
+
+/** The filter's test on the current event of `printer` (fields read through its context), and its event types. */
+function compileFilter(text: string, printer: EventPrinter): { match: () => boolean; types: Uint8Array } {
+  let compiled;
+  try {
+    compiled = compileCondition(new SourceText(text), NO_MACROS, printer.formatter.registry);
+  } catch (e) {
+    if (e instanceof ConditionSyntaxError) throw new FilterError(e.message, e.pos + 1);
+    if (e instanceof CompileError) throw new FilterError(e.message, (e.node?.pos ?? 0) + 1);
+    throw e;
+  }
+  const types = new Uint8Array(EVENTS.length);
+  for (const t of compiled.evttypes) if (t < types.length) types[t] = 1;
+  const ctx = printer.formatter.fields;
+  const match = compiled.match;
+  return { match: () => match(ctx), types };
+}
 
 const INTERNAL_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.internal ? 1 : 0));
 
@@ -50,10 +78,12 @@ export class EventPrinter {
   readonly format: CompiledFormat;
   private readonly sequencer = new EventSequencer(this.state);
   printed = 0;
+  private readonly filter: { match: () => boolean; types: Uint8Array } | null;
 
-  constructor(private readonly out: BufferedWriter, format: string, private readonly debug: boolean, private readonly limit: number) {
+  constructor(private readonly out: BufferedWriter, format: string, private readonly debug: boolean, private readonly limit: number, filter?: string) {
     this.formatter = new Formatter(this.state);
     this.format = this.formatter.compile(format);
+    this.filter = filter !== undefined && filter.trim() !== '' ? compileFilter(filter, this) : null;
   }
 
   loadMetadata(md: CaptureMetadata): void {
@@ -70,6 +100,12 @@ export class EventPrinter {
       if (!this.sequencer.advance(batch, k)) continue;
       const type = view.type;
       if (!this.debug && INTERNAL_IDS[type] === 1) continue;
+      const filter = this.filter;
+      if (filter !== null) {
+        if (filter.types[type] !== 1) continue;
+        this.formatter.fields.begin(view);
+        if (!filter.match()) continue;
+      }
       const line = this.format.render(view);
       if (line === null) continue;
       const p = this.out.write(line + '\n');
@@ -85,9 +121,10 @@ export async function runEvents(opts: EventsOptions): Promise<number> {
   const out = new BufferedWriter(process.stdout);
   let printer: EventPrinter;
   try {
-    printer = new EventPrinter(out, opts.print ?? DEFAULT_FORMAT, opts.debug === true, opts.count ?? Infinity);
+    printer = new EventPrinter(out, opts.print ?? DEFAULT_FORMAT, opts.debug === true, opts.count ?? Infinity, opts.filter);
   } catch (e) {
     if (e instanceof FormatError) { process.stderr.write(`sensord events: ${e.message}\n`); return 2; }
+    if (e instanceof FilterError) { process.stderr.write(`sensord events: filter: ${e.message} (column ${e.column})\n`); return 2; }
     throw e;
   }
   let rc: number;
