@@ -4,7 +4,7 @@
 import { openScap, ScapError } from '../../source/scap-reader.js';
 import { Engine, resolveRulePaths } from '../../rules/engine/index.js';
 import { OutputQueue, detectionSummary } from '../../output/index.js';
-import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, reportEngineError, step, type AlertingOptions } from './run.js';
+import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, reportEngineError, step, type AlertingOptions } from './alerting.js';
 
 export interface ReplayOptions extends AlertingOptions { read: string }
 
