@@ -101,4 +101,28 @@ describe('SystemState', () => {
     expect(concatenatePaths('/x', '/etc//passwd')).toBe('/etc/passwd');
     expect(concatenatePaths('/', '.')).toBe('/');
   });
+
+  it('concatenatePaths: the as-is fast path for clean absolute paths agrees with full normalisation', () => {
+    const normalise = (base: string, path: string): string => {
+      const full = path.startsWith('/') ? path : (base.endsWith('/') || base === '' ? base : base + '/') + path;
+      const parts: string[] = [];
+      for (const seg of full.split('/')) {
+        if (seg === '' || seg === '.') continue;
+        if (seg === '..') { parts.pop(); continue; }
+        parts.push(seg);
+      }
+      return '/' + parts.join('/');
+    };
+    const atoms = ['/', 'a', '.', '..', '...', '.a', 'a.', '..b', '//', 'etc', 'x.y'];
+    let seed = 7;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    for (let i = 0; i < 20_000; i++) {
+      let p = rnd(4) === 0 ? '' : '/';
+      for (let k = rnd(7); k > 0; k--) p += atoms[rnd(atoms.length)];
+      expect(concatenatePaths('/base/dir', p), JSON.stringify(p)).toBe(normalise('/base/dir', p));
+    }
+    for (const p of ['/', '/a', '/a/b', '/a/.b', '/a/..b', '/a/b.', '/.', '/..', '/a/.', '/a/..', '/a/', '/a//b', '/a/./b']) {
+      expect(concatenatePaths('', p), p).toBe(normalise('', p));
+    }
+  });
 });

@@ -69,66 +69,136 @@ export interface FdStats {
 
 export function newFdStats(): FdStats { return { size: 0, evictions: 0, removals: 0, tables: 0 }; }
 
+/** fds below this live in an array slot (fds are small, dense integers); larger ones in a Map. */
+const DENSE_FDS = 1024;
+
 /**
  * One process's fd table (shared by its threads). Bounded per process: past `limit` fds the oldest-opened is
- * dropped (processes hold few fds and churn them in order, so insertion order is a fine stand-in for LRU and
+ * dropped (processes hold few fds and churn them in order, so opening order is a fine stand-in for LRU and
  * costs nothing per lookup). Reference-counted by the threads sharing it so the global size stays exact.
+ * Storage: an array indexed by fd for fds < 1024 (an open/close pair costs a store each, where a Map's
+ * set+delete cost ~65 ns) and a Map above; `opened` numbers each fd's opening for the eviction order.
  */
 export class FdTable {
-  private readonly fds = new Map<number, FdInfo>();
+  private dense: (FdInfo | undefined)[] = new Array(16);
+  private opened: number[] = new Array(16).fill(0);
+  private big: Map<number, FdInfo> | null = null;
+  private bigOpened: Map<number, number> | null = null;
+  private count = 0;
+  private seq = 0;
   /** Threads using this table; when it drops to 0 its fds leave the global count. */
   refs = 0;
 
   constructor(readonly limit = DEFAULT_FDS_PER_PROCESS, readonly stats: FdStats = newFdStats()) {}
 
-  get size(): number { return this.fds.size; }
-  get(fd: number): FdInfo | undefined { return this.fds.get(fd); }
-  has(fd: number): boolean { return this.fds.has(fd); }
+  get size(): number { return this.count; }
+
+  get(fd: number): FdInfo | undefined {
+    if (fd >= 0 && fd < DENSE_FDS) return fd < this.dense.length ? this.dense[fd] : undefined;
+    return this.big === null ? undefined : this.big.get(fd);
+  }
+
+  has(fd: number): boolean { return this.get(fd) !== undefined; }
 
   set(fd: number, info: FdInfo): FdInfo {
     info.fd = fd;
-    if (!this.fds.has(fd)) {
-      if (this.fds.size >= this.limit) {
-        const oldest = this.fds.keys().next();
-        if (!oldest.done) { this.fds.delete(oldest.value); this.stats.evictions++; if (this.refs > 0) this.stats.size--; }
-      }
-      if (this.refs > 0) this.stats.size++;
+    if (fd >= 0 && fd < DENSE_FDS) {
+      if (fd >= this.dense.length) this.grow(fd);
+      if (this.dense[fd] === undefined) { this.added(); this.opened[fd] = ++this.seq; }
+      this.dense[fd] = info;
+      return info;
     }
-    this.fds.set(fd, info);
+    if (this.big === null) { this.big = new Map(); this.bigOpened = new Map(); }
+    if (!this.big.has(fd)) { this.added(); this.bigOpened!.set(fd, ++this.seq); }
+    this.big.set(fd, info);
     return info;
   }
 
   delete(fd: number): boolean {
-    const ok = this.fds.delete(fd);
-    if (ok) { this.stats.removals++; if (this.refs > 0) this.stats.size--; }
-    return ok;
+    if (fd >= 0 && fd < DENSE_FDS) {
+      if (fd >= this.dense.length || this.dense[fd] === undefined) return false;
+      this.dense[fd] = undefined;
+    } else {
+      if (this.big === null || !this.big.delete(fd)) return false;
+      this.bigOpened!.delete(fd);
+    }
+    this.count--;
+    this.stats.removals++;
+    if (this.refs > 0) this.stats.size--;
+    return true;
   }
 
   /** A thread starts using this table. */
   retain(): this {
-    if (this.refs++ === 0) { this.stats.size += this.fds.size; this.stats.tables++; }
+    if (this.refs++ === 0) { this.stats.size += this.count; this.stats.tables++; }
     return this;
   }
 
   /** A thread stops using this table (exit or eviction). */
   release(): void {
     if (this.refs <= 0) return;
-    if (--this.refs === 0) { this.stats.size -= this.fds.size; this.stats.tables--; }
+    if (--this.refs === 0) { this.stats.size -= this.count; this.stats.tables--; }
   }
 
   /** A copy for a forked process (fork duplicates the descriptor table); shares the counters. */
   clone(): FdTable {
     const copy = new FdTable(this.limit, this.stats);
-    for (const [fd, info] of this.fds) copy.fds.set(fd, { ...info });
+    const n = this.dense.length;
+    copy.dense = new Array(n);
+    copy.opened = this.opened.slice();
+    for (let fd = 0; fd < n; fd++) { const info = this.dense[fd]; if (info !== undefined) copy.dense[fd] = { ...info }; }
+    if (this.big !== null) {
+      copy.big = new Map();
+      for (const [fd, info] of this.big) copy.big.set(fd, { ...info });
+      copy.bigOpened = new Map(this.bigOpened!);
+    }
+    copy.count = this.count;
+    copy.seq = this.seq;
     return copy;
   }
 
   /** Drops every fd (execve closes O_CLOEXEC ones: libsinsp drops those with PPM_O_CLOEXEC). */
   deleteWhere(pred: (info: FdInfo) => boolean): void {
-    for (const [fd, info] of this.fds) if (pred(info)) this.delete(fd);
+    for (const [fd, info] of this.entries()) if (pred(info)) this.delete(fd);
   }
 
-  entries(): IterableIterator<[number, FdInfo]> { return this.fds.entries(); }
+  /** Every fd, in fd order below 1024, then in opening order. */
+  *entries(): IterableIterator<[number, FdInfo]> {
+    const dense = this.dense;
+    for (let fd = 0; fd < dense.length; fd++) { const info = dense[fd]; if (info !== undefined) yield [fd, info]; }
+    if (this.big !== null) yield* [...this.big.entries()];
+  }
+
+  /** A new fd is about to be stored: count it, evicting the oldest-opened one when the table is full. */
+  private added(): void {
+    if (this.count >= this.limit) this.evictOldest();
+    this.count++;
+    if (this.refs > 0) this.stats.size++;
+  }
+
+  private evictOldest(): void {
+    let victim = -1, oldest = Infinity;
+    const dense = this.dense;
+    for (let fd = 0; fd < dense.length; fd++) if (dense[fd] !== undefined && this.opened[fd] < oldest) { oldest = this.opened[fd]; victim = fd; }
+    if (this.bigOpened !== null) {
+      for (const [fd, seq] of this.bigOpened) { if (seq < oldest) { oldest = seq; victim = fd; } break; } // Map order = opening order
+    }
+    if (victim < 0 && oldest === Infinity) return;
+    if (victim >= 0 && victim < DENSE_FDS) this.dense[victim] = undefined;
+    else { this.big!.delete(victim); this.bigOpened!.delete(victim); }
+    this.count--;
+    this.stats.evictions++;
+    if (this.refs > 0) this.stats.size--;
+  }
+
+  private grow(fd: number): void {
+    const n = Math.min(DENSE_FDS, Math.max(fd + 1, this.dense.length * 2));
+    const dense: (FdInfo | undefined)[] = new Array(n);
+    const opened: number[] = new Array(n).fill(0);
+    for (let i = 0; i < this.dense.length; i++) { dense[i] = this.dense[i]; opened[i] = this.opened[i]; }
+    this.dense = dense;
+    this.opened = opened;
+  }
 }
 
 export function newFdInfo(type: ScapFdType, name = ''): FdInfo {

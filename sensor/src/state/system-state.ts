@@ -974,6 +974,7 @@ function withSlash(p: string): string {
 
 /** libsinsp concatenate_paths: join a relative path to a base and normalise `.`, `..` and `//`. */
 export function concatenatePaths(base: string, path: string): string {
+  if (path.charCodeAt(0) === 47 && isNormalAbsolute(path)) return path;
   const full = path.startsWith('/') ? path : (base.endsWith('/') || base === '' ? base : base + '/') + path;
   const parts: string[] = [];
   for (const seg of full.split('/')) {
@@ -982,6 +983,24 @@ export function concatenatePaths(base: string, path: string): string {
     parts.push(seg);
   }
   return '/' + parts.join('/');
+}
+
+/** An absolute path with no empty, `.` or `..` segment and no trailing slash (what normalising leaves as is). */
+function isNormalAbsolute(p: string): boolean {
+  const n = p.length;
+  if (n === 1) return true;
+  if (p.charCodeAt(n - 1) === 47) return false;
+  for (let i = 0; i < n; i++) {
+    if (p.charCodeAt(i) !== 47) continue;
+    const c1 = p.charCodeAt(i + 1); // NaN past the end
+    if (c1 === 47) return false;
+    if (c1 === 46) {
+      const c2 = p.charCodeAt(i + 2);
+      if (c2 !== c2 || c2 === 47) return false;
+      if (c2 === 46) { const c3 = p.charCodeAt(i + 3); if (c3 !== c3 || c3 === 47) return false; }
+    }
+  }
+  return true;
 }
 
 /** The fd libsinsp derives from a metadata fd entry. */
