@@ -147,6 +147,12 @@ export class ThreadTable {
   /** Threads dropped because the table was full (a metric, HOUSE-STYLE 12). */
   evicted = 0;
   removed = 0;
+  /**
+   * The last thread `get` returned: most events come in runs from one thread, and a repeated get of the most
+   * recently used entry changes nothing in the LRU order. Forgotten on any add, removal or eviction.
+   */
+  private lastTid = -1;
+  private last: ThreadInfo | undefined;
 
   constructor(readonly limit = DEFAULT_MAX_THREADS) {
     this.threads = new LRUCache<number, ThreadInfo>({
@@ -155,32 +161,41 @@ export class ThreadTable {
       maxSize: limit,
       sizeCalculation: ONE,
       // Every way out (eviction, procexit, replacement) lets go of the thread's share of its fd table.
-      dispose: (v, _k, reason) => { if (reason === 'evict') this.evicted++; v.fds.release(); },
+      dispose: (v, _k, reason) => { if (reason === 'evict') this.evicted++; v.fds.release(); if (v === this.last) this.forgetLast(); },
     });
   }
 
   get size(): number { return this.threads.size; }
   /** Looks a thread up and marks it recently used. */
-  get(tid: number): ThreadInfo | undefined { return this.threads.get(tid); }
+  get(tid: number): ThreadInfo | undefined {
+    if (tid === this.lastTid && this.last !== undefined) return this.last;
+    const th = this.threads.get(tid);
+    if (th !== undefined) { this.lastTid = tid; this.last = th; }
+    return th;
+  }
   /** Looks a thread up without touching its recency (ancestor walks, stats). */
   peek(tid: number): ThreadInfo | undefined { return this.threads.peek(tid); }
   has(tid: number): boolean { return this.threads.has(tid); }
 
   add(info: ThreadInfo): ThreadInfo {
     if (this.threads.peek(info.tid) === info) return info;
+    this.forgetLast();
     info.fds.retain();
     this.threads.set(info.tid, info);
     return info;
   }
 
   remove(tid: number): boolean {
+    if (tid === this.lastTid) this.forgetLast();
     const ok = this.threads.delete(tid);
     if (ok) this.removed++;
     return ok;
   }
 
   values(): IterableIterator<ThreadInfo> { return this.threads.values(); }
-  clear(): void { this.threads.clear(); }
+  clear(): void { this.threads.clear(); this.forgetLast(); }
+
+  private forgetLast(): void { this.lastTid = -1; this.last = undefined; }
 
   stats(): ThreadTableStats {
     return { size: this.threads.size, limit: this.limit, evictions: this.evicted, removals: this.removed };

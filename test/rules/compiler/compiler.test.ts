@@ -1,7 +1,8 @@
 // Macro and list expansion (Falco's textual list substitution semantics), event-type inference, unknown
 // fields and event types, the generated JavaScript and its template helper.
 import { describe, expect, it } from 'vitest';
-import { compile, matches } from './harness.js';
+import { compile, matches, FakeContext, type Values } from './harness.js';
+import type { FieldContext } from '../../../sensor/src/rules/fields/context.js';
 import { eventIdsOf } from '../../../sensor/src/rules/compiler/index.js';
 import { ident, js, lit } from '../../../sensor/src/rules/compiler/js.js';
 import { EVENTS, PPM_EVENT_MAX } from '../../../sensor/src/schema/index.js';
@@ -61,6 +62,39 @@ describe('event-type inference (Falco filter_evttype_resolver)', () => {
   });
   it('syscalls without an event of their own map to the generic events', () => {
     expect(eventIdsOf('madvise')).toEqual(eventIdsOf('syscall'));
+  });
+});
+
+describe('evt.type tests implied by the engine\'s type index', () => {
+  const ctx = (values: Values) => new FakeContext(values) as unknown as FieldContext;
+  it('are left out of matchIndexed, while match still checks the type', () => {
+    const c = compile('evt.type in (open, openat) and fd.name=/x');
+    const onClose = ctx({ 'evt.type': 'close', 'fd.name': '/x' });
+    expect(c.matchIndexed(onClose)).toBe(true); // never called on a close event by the engine
+    expect(c.match(onClose)).toBe(false);
+    expect(c.match(ctx({ 'evt.type': 'openat', 'fd.name': '/x' }))).toBe(true);
+    expect(c.matchIndexed(ctx({ 'evt.type': 'openat', 'fd.name': '/y' }))).toBe(false);
+    expect(c.js).toContain('=== "/x"');
+    expect(compile('fd.name=/x').js.match(/ctx\.value/g)).toHaveLength(c.js.match(/ctx\.value/g)!.length);
+  });
+  it('inside nested conjunctions and for != too', () => {
+    const c = compile('(evt.type=open and evt.type!=close) and (fd.name=/x and evt.type in (open, connect))');
+    expect(c.js.match(/ctx\.value/g)).toHaveLength(1);
+    expect(c.match(ctx({ 'evt.type': 'open', 'fd.name': '/x' }))).toBe(true);
+    // Each top-level type test holds for every type of the intersection: all of them go.
+    expect(compile('(evt.type in (open, close) and fd.name=/x) and evt.type=open').js.match(/ctx\.value/g)).toHaveLength(1);
+  });
+  it('stay where they do not hold for every indexed type: under or/not, generic events', () => {
+    for (const cond of [
+      'evt.type=open or (evt.type=close and fd.name=/x)',
+      'not evt.type=open and fd.name=/x',
+      'evt.type in (open, sched_yield) and fd.name=/x',
+      'evt.type=getppid and fd.name=/x', // a generic event: its evt.type comes from the event
+    ]) {
+      const c = compile(cond);
+      const kept = compile('fd.name=/x').js.match(/ctx\.value/g)!.length;
+      expect(c.js.match(/ctx\.value/g)!.length, cond).toBeGreaterThan(kept);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 import { FieldRegistry } from '../../../sensor/src/rules/fields/registry.js';
 import { field, type FieldDef, type FieldType, type FieldValue, type BoundField } from '../../../sensor/src/rules/fields/types.js';
 import type { FieldContext } from '../../../sensor/src/rules/fields/context.js';
-import { compileCondition } from '../../../sensor/src/rules/compiler/index.js';
+import { compileCondition, eventIdsOf } from '../../../sensor/src/rules/compiler/index.js';
 import { SourceText } from '../../../sensor/src/rules/parser/source.js';
 
 export type Values = Record<string, FieldValue>;
@@ -21,7 +21,12 @@ export const TEST_REGISTRY = new FieldRegistry([
 ]);
 
 export class FakeContext {
-  constructor(public values: Values) {}
+  /** The event as `match` sees it: its type id is that of the `evt.type` value (0 when none). */
+  readonly ev: { type: number };
+  constructor(public values: Values) {
+    const name = values['evt.type'];
+    this.ev = { type: typeof name === 'string' ? (eventIdsOf(name)?.[0] ?? 0) : 0 };
+  }
   get(key: string): FieldValue { return this.values[key]; }
   value(b: BoundField): FieldValue { return b.def.extract(this as unknown as FieldContext, b.arg); }
 }

@@ -27,10 +27,11 @@ export function idsOf(names: string[]): number[] {
 export function makeRuleSet(specs: RuleSpec[]): RuleSet {
   const rules: CompiledRule[] = specs.map((s, id) => {
     const priority = s.priority ?? 'WARNING';
+    const match = s.match ?? (() => true);
     return {
       id, name: s.name, desc: s.name, priority, priorityLevel: PRIORITIES.indexOf(priority), tags: s.tags ?? [],
       source: s.source ?? 'syscall', output: s.output ?? `${s.name} fired (proc=%proc.name)`,
-      evttypes: s.types === null ? null : idsOf(s.types), match: s.match ?? (() => true),
+      evttypes: s.types === null ? null : idsOf(s.types), match, matchIndexed: match,
       expandedCondition: '', js: '', usesMetadata: s.usesMetadata ?? false, location: { file: 'test.yaml', line: id + 1, col: 1 },
     };
   });

@@ -10,6 +10,7 @@ import { operator, OperatorError, convertLiteral, type TypeClass, type Typed } f
 import { Hoist, ident, join, js, type Code } from './js.js';
 import { CompileError } from './expand.js';
 import { eventIdsOf } from './evttypes.js';
+import { staticEventTypeName } from '../fields/evt.js';
 import { transformer } from './transformers.js';
 
 /** libsinsp's comparison class of a field type. */
@@ -43,15 +44,35 @@ interface Operand { readonly code: Code; readonly cls: TypeClass; readonly multi
 const anyOf = (v: unknown, p: (x: unknown) => boolean): boolean => (Array.isArray(v) ? v.some(p) : p(v));
 const allOf = (v: unknown, p: (x: unknown) => boolean): boolean => (Array.isArray(v) ? v.every(p) : p(v));
 
-export function emitCondition(ast: Expr, registry: FieldRegistry): EmittedCondition {
+/**
+ * `types`: the event types the condition will only ever be judged on (the engine dispatches by type). An
+ * `evt.type` test among the top-level conjuncts that every one of those types passes is then left out of the
+ * generated code (it is still checked and compiled, so errors and warnings stay the same).
+ */
+export function emitCondition(ast: Expr, registry: FieldRegistry, types?: ReadonlySet<number>): EmittedCondition {
   const e = new Emitter(registry);
-  const body = e.expr(ast);
+  const body = types !== undefined ? e.conjunction(ast, types) : e.expr(ast);
   const consts = e.hoist.values.map((_, i) => `const H${i} = H[${i}];`).join('\n');
   const preds = e.predicates.map((p, i) => `const P${i} = (x) => ${p.text};`).join('\n');
   const source = `"use strict";\n${consts}\n${preds}\nreturn function match(ctx) {\n  let x, y;\n  return ${body.text};\n};`;
   // The source is built only from compiler identifiers and JSON literals (see js.ts); H holds the hoisted values.
   const match = new Function('H', source)(e.hoist.values) as (ctx: FieldContext) => boolean;
   return { match, js: source, fields: e.fields, warnings: e.warnings };
+}
+
+/** Is `e` an `evt.type` test (=, ==, in, !=) that every event of every id in `types` passes? */
+function impliedByTypes(e: Expr, types: ReadonlySet<number>): boolean {
+  if (e.kind !== 'binary' || e.left.kind !== 'field' || e.left.name !== 'evt.type' || e.left.arg !== undefined) return false;
+  const positive = e.op === '=' || e.op === '==' || e.op === 'in';
+  if (!positive && e.op !== '!=') return false;
+  const r = e.right;
+  const names = r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : undefined;
+  if (names === undefined || types.size === 0) return false;
+  for (const id of types) {
+    const name = staticEventTypeName(id);
+    if (name === undefined || names.includes(name) !== positive) return false;
+  }
+  return true;
 }
 
 class Emitter {
@@ -61,6 +82,17 @@ class Emitter {
   readonly warnings: EmitWarning[] = [];
 
   constructor(private readonly registry: FieldRegistry) {}
+
+  /** Like expr, leaving out top-level `evt.type` conjuncts that hold for every event of `types`. */
+  conjunction(e: Expr, types: ReadonlySet<number>): Code {
+    if (e.kind !== 'and') { const c = this.expr(e); return impliedByTypes(e, types) ? js`true` : c; }
+    const kept: Code[] = [];
+    for (const child of e.children) {
+      const c = child.kind === 'and' ? this.conjunction(child, types) : this.expr(child);
+      if (!impliedByTypes(child, types)) kept.push(c);
+    }
+    return kept.length === 0 ? js`true` : js`(${join(kept, ' && ')})`;
+  }
 
   expr(e: Expr): Code {
     switch (e.kind) {

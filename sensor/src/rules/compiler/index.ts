@@ -1,6 +1,7 @@
 // The condition compiler: parse → expand macros and lists → type-check and emit JS → infer event types.
 // Pure: the same inputs give the same compiled function; nothing here knows about files or YAML.
 import type { FieldRegistry } from '../fields/registry.js';
+import type { FieldContext } from '../fields/context.js';
 import { parseCondition } from '../parser/parser.js';
 import { printCondition } from '../parser/print.js';
 import type { SourceText } from '../parser/source.js';
@@ -8,20 +9,35 @@ import type { Expr } from '../parser/ast.js';
 import { emitCondition, type EmittedCondition } from './emit.js';
 import { expandCondition, type ExpandEnv } from './expand.js';
 import { inferEventTypes } from './evttypes.js';
+import { PPM_EVENT_MAX } from '../../schema/index.js';
 
 export interface CompiledCondition extends EmittedCondition {
   readonly expanded: Expr;
   readonly expandedText: string;
   /** Event ids the condition can match (all ids when unconstrained). */
   readonly evttypes: ReadonlySet<number>;
+  /** `match` for events whose type is in `evttypes` only: evt.type tests they all pass are left out. */
+  readonly matchIndexed: (ctx: FieldContext) => boolean;
 }
 
 /** Compiles one rule condition. Throws ConditionSyntaxError (parse) or CompileError (expansion, types). */
 export function compileCondition(src: SourceText, env: ExpandEnv, registry: FieldRegistry, macroCache = new Map<string, Expr>()): CompiledCondition {
   const ast = parseCondition(src);
   const expanded = expandCondition(ast, env, macroCache);
-  const emitted = emitCondition(expanded, registry);
-  return { ...emitted, expanded, expandedText: printCondition(expanded), evttypes: inferEventTypes(expanded) };
+  const evttypes = inferEventTypes(expanded);
+  const expandedText = printCondition(expanded);
+  if (evttypes.size >= PPM_EVENT_MAX) {
+    const emitted = emitCondition(expanded, registry);
+    return { ...emitted, matchIndexed: emitted.match, expanded, expandedText, evttypes };
+  }
+  // The engine judges a rule only on events of its types: the code leaves out the evt.type tests those types
+  // always pass (matchIndexed); `match` stays the whole condition for any event, through a type mask.
+  const emitted = emitCondition(expanded, registry, evttypes);
+  const mask = new Uint8Array(PPM_EVENT_MAX);
+  for (const t of evttypes) mask[t] = 1;
+  const indexed = emitted.match;
+  const match = (ctx: FieldContext): boolean => { const t = ctx.ev.type; return t < PPM_EVENT_MAX && mask[t] === 1 && indexed(ctx); };
+  return { ...emitted, match, matchIndexed: indexed, expanded, expandedText, evttypes };
 }
 
 export { CompileError, expandCondition, itemValue, type ExpandEnv, type MacroDef } from './expand.js';

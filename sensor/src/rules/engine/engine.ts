@@ -233,7 +233,7 @@ export class Engine {
       const a = list[k];
       let alert: Alert;
       try {
-        if (!a.rule.match(ctx)) continue;
+        if (!a.rule.matchIndexed(ctx)) continue;
         set.matches[a.index]++;
         if (first) n = k + 1; // the loop ends after this rule (its alert is still emitted)
         if (set.buckets !== null && !set.buckets.take(a.index, ev.ts)) { set.suppressed[a.index]++; continue; }

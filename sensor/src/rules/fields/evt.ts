@@ -52,6 +52,12 @@ const PPM_S_IXANY = (1 << 0) | (1 << 3) | (1 << 6);
 const clock = new ClockCache();
 
 /** sysdig evt.type: the event name, or the native syscall name for generic `syscall` events. */
+/** evt.type of every event with this id, or undefined when it depends on the event (generic events). */
+export function staticEventTypeName(type: number): string | undefined {
+  if (type === PPME_GENERIC_E || type === PPME_GENERIC_X) return undefined;
+  return LEGACY_EVENT_NAMES[type] ?? EVENTS[type]?.name;
+}
+
 export function eventTypeName(ev: EventView): string {
   const type = ev.type;
   if (type === PPME_GENERIC_E || type === PPME_GENERIC_X) return ppmScName(ev.u16(0));
