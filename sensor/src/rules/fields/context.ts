@@ -86,10 +86,19 @@ export class FieldContext {
   hostname = '';
   /** Container and pod metadata (null: no enrichment configured, container.* and k8s.* give <NA>). */
   metadata: MetadataView | null = null;
-  /** First and previous event timestamps (evt.reltime, evt.deltatime). */
-  firstTs = -1n;
-  prevTs = -1n;
-  private curTs = -1n;
+  // First, previous and current event timestamps (evt.reltime, evt.deltatime) as 32-bit halves: begin() runs
+  // for every judged event and must not allocate a BigInt; hi < 0 means none yet.
+  private firstHi = -1;
+  private firstLo = 0;
+  private prevHi = -1;
+  private prevLo = 0;
+  private curHi = -1;
+  private curLo = 0;
+
+  /** Timestamp of the first event this context saw (-1n before any). */
+  get firstTs(): bigint { return this.firstHi < 0 ? -1n : (BigInt(this.firstHi) << 32n) | BigInt(this.firstLo); }
+  /** Timestamp of the event before the current one (the current one's for the first event). */
+  get prevTs(): bigint { return this.prevHi < 0 ? -1n : (BigInt(this.prevHi) << 32n) | BigInt(this.prevLo); }
 
   private threadGen = -1;
   private threadCache: ThreadView | undefined;
@@ -120,10 +129,12 @@ export class FieldContext {
     this.evBase = ev.base;
     this.evBytes = ev.bytes;
     this.generation++;
-    const ts = ev.ts;
-    if (this.firstTs < 0n) this.firstTs = ts;
-    this.prevTs = this.curTs < 0n ? ts : this.curTs;
-    this.curTs = ts;
+    const lo = ev.view.getUint32(ev.base, true);
+    const hi = ev.view.getUint32(ev.base + 4, true);
+    if (this.firstHi < 0) { this.firstHi = hi; this.firstLo = lo; }
+    if (this.curHi < 0) { this.prevHi = hi; this.prevLo = lo; } else { this.prevHi = this.curHi; this.prevLo = this.curLo; }
+    this.curHi = hi;
+    this.curLo = lo;
   }
 
   /** The value of a bound field for the current event, extracted at most once per event. */
