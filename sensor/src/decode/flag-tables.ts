@@ -60,6 +60,25 @@ export function flagTableFor(eventName: string, paramName: string): FlagTable | 
  */
 export function renderFlags(value: number, table: FlagTable | undefined): string {
   if (table === undefined) return '';
+  let memo = RENDERED.get(table);
+  if (memo === undefined) RENDERED.set(table, (memo = new Map()));
+  const key = value >>> 0;
+  let text = memo.get(key);
+  if (text === undefined) {
+    text = renderFlagsOnce(key, table);
+    if (memo.size < MEMO_PER_TABLE) memo.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * Rendered values per table: a flags param takes few distinct values (open flags, socket domains), and rules
+ * read them on every event of their type (`evt.arg.domain contains AF_PACKET`). Bounded per table.
+ */
+const RENDERED = new Map<FlagTable, Map<number, string>>();
+const MEMO_PER_TABLE = 4096;
+
+function renderFlagsOnce(value: number, table: FlagTable): string {
   let val = value >>> 0;
   const initial = val;
   let out = '';
