@@ -1,7 +1,7 @@
 // `sensord replay -r FILE [--rules PATH]… [--json]`: Falco's `-e FILE`: judges every event of a capture, prints
 // the alerts on stdout and ends with Falco's per-rule counts on stderr. Nothing is dropped (the output queue
 // blocks the reader instead).
-import { openScap, ScapError } from '../../source/scap-reader.js';
+import { openScap, ScapError, type ScapReader } from '../../source/scap-reader.js';
 import { Engine, resolveRulePaths } from '../../rules/engine/index.js';
 import { OutputQueue, detectionSummary } from '../../output/index.js';
 import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, reportEngineError, step, type AlertingOptions } from './alerting.js';
@@ -10,6 +10,10 @@ export interface ReplayOptions extends AlertingOptions { read: string }
 
 export async function runReplay(opts: ReplayOptions): Promise<number> {
   const quiet = opts.verbose !== true;
+  // The capture starts opening (a gzip one inflates off the main thread) while the rules load; its errors are
+  // reported after the rules', in the order the command always gave them.
+  const opening: Promise<{ reader?: ScapReader; error?: unknown }> = openScap(opts.read, { streaming: true })
+    .then((reader) => ({ reader }), (error: unknown) => ({ error }));
   let queue!: OutputQueue;
   let engine: Engine;
   try {
@@ -27,7 +31,8 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
   await step('start outputs', () => queue.init(), quiet);
   let rc = 0;
   try {
-    const reader = await openScap(opts.read, { streaming: true });
+    const { reader, error } = await opening;
+    if (reader === undefined) throw error;
     for await (const item of reader) {
       if (item.kind === 'section') { engine.loadMetadata(item.metadata); continue; }
       await engine.processBatch(item.batch);
