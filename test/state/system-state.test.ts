@@ -1,4 +1,5 @@
 // State lifecycles: fds and threads appear, change and disappear the way libsinsp tracks them.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildEvent, batchOf, ipv4Tuple, type ParamValue } from '../helpers/event-builder.js';
 import { EventView } from '../../sensor/src/decode/event-view.js';
@@ -103,16 +104,9 @@ describe('SystemState', () => {
   });
 
   it('concatenatePaths: the as-is fast path for clean absolute paths agrees with full normalisation', () => {
-    const normalise = (base: string, path: string): string => {
-      const full = path.startsWith('/') ? path : (base.endsWith('/') || base === '' ? base : base + '/') + path;
-      const parts: string[] = [];
-      for (const seg of full.split('/')) {
-        if (seg === '' || seg === '.') continue;
-        if (seg === '..') { parts.pop(); continue; }
-        parts.push(seg);
-      }
-      return '/' + parts.join('/');
-    };
+    // An independent oracle: Node's POSIX resolve normalises the same way for these inputs (a relative path
+    // joins the base; empty, `.` and `..` segments and trailing slashes go; `..` stops at the root).
+    const normalise = (base: string, p: string): string => path.posix.resolve(base === '' ? '/' : base, p);
     const atoms = ['/', 'a', '.', '..', '...', '.a', 'a.', '..b', '//', 'etc', 'x.y'];
     let seed = 7;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
