@@ -104,17 +104,29 @@ function latency(ctx: FieldContext): number {
   return d > 0n ? Number(d) : 0;
 }
 
-function openFlags(ctx: FieldContext): { flags: number; mode: number } | undefined {
+/** Per event type: index of its `flags` / `mode` param (-1 none), read on every open event by open_read & co. */
+const FLAGS_PARAM = Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === 'flags'));
+const MODE_PARAM = Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === 'mode'));
+
+/** PPM_O_* flags of an open-like exit (-1 for other events), as libsinsp's evt.is_open_* read them. */
+function openFlags(ctx: FieldContext): number {
   const ev = ctx.ev;
-  const kind = ev.type < OPEN_KIND.length ? OPEN_KIND[ev.type] : 0;
-  if (kind === 0) return undefined;
-  const fi = paramIndexOf(ev.type, 'flags');
-  const mi = paramIndexOf(ev.type, 'mode');
+  const type = ev.type;
+  const kind = type < OPEN_KIND.length ? OPEN_KIND[type] : 0;
+  if (kind === 0) return -1;
+  const fi = FLAGS_PARAM[type];
   let flags = fi >= 0 && ev.has(fi) ? ev.u32(fi) : -1;
   // Old captures carry the flags on the enter event only.
-  if (flags < 0) { const en = ctx.thread()?.enter; flags = en !== undefined && en.type === ev.type - 1 ? en.flags : 0; }
+  if (flags < 0) { const en = ctx.thread()?.enter; flags = en !== undefined && en.type === type - 1 ? en.flags : 0; }
   if (kind === 2) flags |= PPM_O_CREAT | PPM_O_WRONLY;
-  return { flags, mode: mi >= 0 && ev.has(mi) ? ev.u32(mi) : 0 };
+  return flags;
+}
+
+/** The `mode` param of an open-like exit (0 when absent). */
+function openMode(ctx: FieldContext): number {
+  const ev = ctx.ev;
+  const mi = ev.type < MODE_PARAM.length ? MODE_PARAM[ev.type] : -1;
+  return mi >= 0 && ev.has(mi) ? ev.u32(mi) : 0;
 }
 
 const ioDir = (t: number): string | undefined => (t < IO_READ.length && IO_READ[t] === 1 ? 'read' : t < IO_WRITE.length && IO_WRITE[t] === 1 ? 'write' : undefined);
@@ -186,10 +198,10 @@ export const EVT_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'evt.count', type: 'uint32', desc: 'always 1 (for counting)', extract: () => 1 }),
   field({ name: 'evt.count.error', type: 'uint32', desc: '1 for events that returned an error', extract: (c) => { const r = resultOf(c.ev); return r !== undefined && r < 0 ? 1 : 0; } }),
   field({ name: 'evt.count.exit', type: 'uint32', desc: '1 for exit events', extract: (c) => (c.isEnter() ? 0 : 1) }),
-  field({ name: 'evt.is_open_read', type: 'bool', desc: "'true' for open/openat/openat2/open_by_handle_at exits that opened the path for reading", extract: (c) => { const o = openFlags(c); return o !== undefined && (o.flags & PPM_O_RDONLY) !== 0; } }),
-  field({ name: 'evt.is_open_write', type: 'bool', desc: "'true' for open/openat/openat2/open_by_handle_at/creat exits that opened the path for writing", extract: (c) => { const o = openFlags(c); return o !== undefined && (o.flags & PPM_O_WRONLY) !== 0; } }),
-  field({ name: 'evt.is_open_exec', type: 'bool', desc: "'true' for open-like exits that create a file (O_CREAT/O_TMPFILE) with an execute permission bit", extract: (c) => { const o = openFlags(c); return o !== undefined && (o.flags & (PPM_O_CREAT | PPM_O_TMPFILE)) !== 0 && (o.mode & PPM_S_IXANY) !== 0; } }),
-  field({ name: 'evt.is_open_create', type: 'bool', desc: "'true' for open-like exits that created the file (O_F_CREATED, reported by modern probes)", extract: (c) => { const o = openFlags(c); return o !== undefined && (o.flags & PPM_O_F_CREATED) !== 0; } }),
+  field({ name: 'evt.is_open_read', type: 'bool', desc: "'true' for open/openat/openat2/open_by_handle_at exits that opened the path for reading", extract: (c) => { const f = openFlags(c); return f >= 0 && (f & PPM_O_RDONLY) !== 0; } }),
+  field({ name: 'evt.is_open_write', type: 'bool', desc: "'true' for open/openat/openat2/open_by_handle_at/creat exits that opened the path for writing", extract: (c) => { const f = openFlags(c); return f >= 0 && (f & PPM_O_WRONLY) !== 0; } }),
+  field({ name: 'evt.is_open_exec', type: 'bool', desc: "'true' for open-like exits that create a file (O_CREAT/O_TMPFILE) with an execute permission bit", extract: (c) => { const f = openFlags(c); return f >= 0 && (f & (PPM_O_CREAT | PPM_O_TMPFILE)) !== 0 && (openMode(c) & PPM_S_IXANY) !== 0; } }),
+  field({ name: 'evt.is_open_create', type: 'bool', desc: "'true' for open-like exits that created the file (O_F_CREATED, reported by modern probes)", extract: (c) => { const f = openFlags(c); return f >= 0 && (f & PPM_O_F_CREATED) !== 0; } }),
   field({ name: 'evt.hostname', type: 'string', desc: 'hostname of the machine (from the capture or /proc)', extract: (c) => c.hostname || undefined }),
   field({ name: 'evt.source', type: 'string', desc: "event source: always 'syscall'", extract: () => 'syscall' }),
   field({ name: 'evt.is_async', type: 'bool', desc: "'true' for asynchronous (metadata) events: always false here", extract: () => false }),

@@ -40,6 +40,8 @@ const CREATOR: Uint8Array = Uint8Array.from(EVENTS, (e) => {
   return 0;
 });
 
+const CONNECT = Uint8Array.from(EVENTS, (e) => (e.name === 'connect' ? 1 : 0));
+const isConnect = (type: number): boolean => type < CONNECT.length && CONNECT[type] === 1;
 const isFile = (fd: FdView): boolean => fd.type === ScapFdType.File || fd.type === ScapFdType.FileV2;
 const isSock = (fd: FdView): boolean => fd.type === ScapFdType.Ipv4Sock || fd.type === ScapFdType.Ipv6Sock;
 
@@ -113,11 +115,29 @@ function withName(c: FieldContext, name: string | undefined): string | undefined
   return name === undefined ? undefined : `${rawContainerId(c)}:${name}`;
 }
 
-function directoryOf(name: string): string {
+/**
+ * Remembers the last answer: rules read fd.directory/fd.filename on every open, and a process opens the same
+ * paths over and over (the check is a string compare; the slice it saves is an allocation per event).
+ */
+function lastOf(f: (name: string) => string): (name: string) => string {
+  let lastName = '', lastValue = f('');
+  return (name) => {
+    if (name !== lastName) { lastValue = f(name); lastName = name; }
+    return lastValue;
+  };
+}
+
+const directoryOf = lastOf((name) => {
   const pos = name.lastIndexOf('/');
   if (pos > 0) return pos < name.length - 1 ? name.slice(0, pos) : name;
   return '/';
-}
+});
+
+/** The file name of a path ('/' for names without a slash, the whole name when it ends in one). */
+const fileNameOf = lastOf((n) => {
+  const p = n.lastIndexOf('/');
+  return p >= 0 ? (p < n.length - 1 ? n.slice(p + 1) : n) : '/';
+});
 
 function fdNameChanged(c: FieldContext): boolean {
   // Prefer the state's own record of an fd rename by this event when it provides one.
@@ -164,10 +184,10 @@ export const FD_FIELDS: readonly FieldDef<any>[] = [
   }),
   field({ name: 'fd.type', type: 'charbuf', desc: "fd type: 'file', 'directory', 'ipv4', 'ipv6', 'unix', 'pipe', 'event', 'signalfd', 'eventpoll', 'inotify', 'memfd', ...", extract: withFd((fd) => FD_TYPE_NAMES[fd.type] ?? '<NA>') }),
   field({ name: 'fd.typechar', type: 'charbuf', desc: "fd type as one character: f file, d directory, 4/6 inet sockets, u unix, p pipe, e eventfd, s signalfd, l eventpoll, i inotify, b bpf, r io_uring, m memfd, o other", extract: withFd((fd) => fdTypeChar(fd.type), (c) => ENTER_TYPECHAR[c.ev.type] ?? 'o') }),
-  field({ name: 'fd.name', type: 'charbuf', desc: 'full fd name: the path of files, the connection tuple of sockets (a failed open/connect gives the name it tried)', extract: withFd((fd, c) => (EVENTS[c.ev.type]?.name === 'connect' && !c.isEnter() && c.ev.i64(0) < 0 ? nameFromCreator(c, false) : sanitize(fd.name)), (c) => nameFromCreator(c, false)) }),
+  field({ name: 'fd.name', type: 'charbuf', desc: 'full fd name: the path of files, the connection tuple of sockets (a failed open/connect gives the name it tried)', extract: withFd((fd, c) => (isConnect(c.ev.type) && !c.isEnter() && c.ev.i64(0) < 0 ? nameFromCreator(c, false) : sanitize(fd.name)), (c) => nameFromCreator(c, false)) }),
   field({ name: 'fd.nameraw', type: 'charbuf', desc: 'the path as the opening syscall gave it (not made absolute, // collapsed); empty for fds not opened during the capture', extract: withFd((fd) => dedupSlashes(fd.nameRaw ?? fd.name), (c) => { const n = nameFromCreator(c, true); return n === undefined ? undefined : dedupSlashes(n); }) }),
   field({ name: 'fd.directory', type: 'charbuf', desc: 'for files, the directory containing them; for directories, their path', extract: withFd((fd) => (isFile(fd) ? directoryOf(sanitize(fd.name)) : fd.type === ScapFdType.Directory ? sanitize(fd.name) : undefined), (c) => { const n = nameFromCreator(c, false); return n === undefined ? undefined : directoryOf(n); }) }),
-  field({ name: 'fd.filename', type: 'charbuf', desc: 'for files, the file name without the path', extract: withFd((fd) => { if (!isFile(fd)) return undefined; const n = sanitize(fd.name); const p = n.lastIndexOf('/'); return p >= 0 ? (p < n.length - 1 ? n.slice(p + 1) : n) : '/'; }) }),
+  field({ name: 'fd.filename', type: 'charbuf', desc: 'for files, the file name without the path', extract: withFd((fd) => (isFile(fd) ? fileNameOf(sanitize(fd.name)) : undefined)) }),
   field({ name: 'fd.ip', type: 'ipaddr', filterOnly: true, desc: 'filter only: matches the client or server IP address; printed as the list of both', extract: (c) => bothEnds(c, false) }),
   field({ name: 'fd.cip', type: 'ipaddr', desc: 'client IP address', extract: sockValue((e) => e.cip) }),
   field({ name: 'fd.sip', type: 'ipaddr', desc: 'server IP address', extract: serverIp }),
@@ -203,7 +223,7 @@ export const FD_FIELDS: readonly FieldDef<any>[] = [
     }),
   }),
   field({ name: 'fd.uid', type: 'charbuf', desc: 'the thread id and fd number chained (unique fd identifier)', extract: (c) => (c.isFdEvent() ? `${c.thread()!.tid}${lastEventFd(c)}` : undefined) }),
-  field({ name: 'fd.containername', type: 'charbuf', desc: 'container id and fd name chained (id:name)', extract: withFd((fd, c) => (EVENTS[c.ev.type]?.name === 'connect' && !c.isEnter() && c.ev.i64(0) < 0 ? withName(c, nameFromCreator(c, false)) : `${rawContainerId(c)}:${sanitize(fd.name)}`), (c) => withName(c, nameFromCreator(c, false))) }),
+  field({ name: 'fd.containername', type: 'charbuf', desc: 'container id and fd name chained (id:name)', extract: withFd((fd, c) => (isConnect(c.ev.type) && !c.isEnter() && c.ev.i64(0) < 0 ? withName(c, nameFromCreator(c, false)) : `${rawContainerId(c)}:${sanitize(fd.name)}`), (c) => withName(c, nameFromCreator(c, false))) }),
   field({ name: 'fd.containerdirectory', type: 'charbuf', desc: 'container id and directory chained (id:dir)', extract: withFd((fd, c) => (isFile(fd) || fd.type === ScapFdType.Directory ? `${rawContainerId(c)}:${isFile(fd) ? directoryOf(fd.name) : fd.name}` : undefined), (c) => { const n = nameFromCreator(c, false); return n === undefined ? undefined : withName(c, directoryOf(n)); }) }),
   field({ name: 'fd.connected', type: 'bool', desc: "'true' once a connect() on the socket succeeded", extract: withFd((fd) => fd.connected) }),
   field({ name: 'fd.name_changed', type: 'bool', desc: "'true' when this event changed the name of its fd (e.g. connect sets the tuple)", extract: withFd((_fd, c) => fdNameChanged(c)) }),
