@@ -2,7 +2,7 @@
 // per-rule counts on stderr, exit codes for bad options and unreadable captures.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { skipWithoutShared, sharedPath } from '../../helpers/shared.js';
-import { useRuleLoader } from '../../../sensor/src/rules/engine/index.js';
+import { formatLoadMessage, useRuleLoader } from '../../../sensor/src/rules/engine/index.js';
 import { FIELD_REGISTRY } from '../../../sensor/src/rules/fields/index.js';
 import { runReplay } from '../../../sensor/src/daemon/commands/replay.js';
 import { makeRuleSet } from './helpers.js';
@@ -19,6 +19,21 @@ function capture() {
 }
 
 afterEach(() => { vi.restoreAllMocks(); useRuleLoader(undefined); });
+
+describe('load messages on one line', () => {
+  it('name the innermost position of the chain and the item it belongs to', () => {
+    const chain = [
+      { file: 'f.yaml', line: 1, col: 1, item_type: '', item_name: '' },
+      { file: 'f.yaml', line: 397, col: 3, item_type: 'rule', item_name: 'Read sensitive file untrusted' },
+      { file: 'f.yaml', line: 405, col: 14, item_type: 'condition', item_name: '' },
+      { file: 'f.yaml', line: 82, col: 3, item_type: 'macro', item_name: 'proc_name_exists' },
+      { file: 'f.yaml', line: 83, col: 33, item_type: 'condition expression', item_name: '' },
+    ];
+    expect(formatLoadMessage({ code: 'LOAD_UNSAFE_NA_CHECK', message: 'unsafe', context: { locations: chain } }))
+      .toBe("f.yaml:83:33: LOAD_UNSAFE_NA_CHECK: unsafe (rule 'Read sensitive file untrusted')");
+    expect(formatLoadMessage({ code: 'LOAD_ERR_X', message: 'm', context: { locations: [] } })).toBe('LOAD_ERR_X: m');
+  });
+});
 
 describe.skipIf(skip)('sensord replay', () => {
   it('prints alerts and ends with per-rule counts on stderr', async () => {

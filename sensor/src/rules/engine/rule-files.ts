@@ -53,7 +53,15 @@ export async function loadRules(paths: readonly string[], opts: Record<string, u
 }
 
 /** A load message as one line: `file:line:col: code: message` (Falco's shape, flattened for logs). */
-export function formatLoadMessage(m: { code: string; message: string; context?: { locations?: Array<{ file: string; line: number; col: number }> } }): string {
-  const loc = m.context?.locations?.[0];
-  return `${loc ? `${loc.file}:${loc.line}:${loc.col}: ` : ''}${m.code}: ${m.message}`;
+export function formatLoadMessage(m: {
+  code: string; message: string;
+  context?: { locations?: Array<{ file: string; line: number; col: number; item_type?: string; item_name?: string }> };
+}): string {
+  // One line: the innermost position (where in the condition, macro or list the problem is) and the item it
+  // belongs to; `sensord rules validate` prints the whole chain as Falco does.
+  const locs = m.context?.locations ?? [];
+  const loc = locs[locs.length - 1];
+  const item = locs.find((l) => l.item_type === 'rule' || l.item_type === 'macro' || l.item_type === 'list');
+  const where = item !== undefined && item.item_name ? ` (${item.item_type} '${item.item_name}')` : '';
+  return `${loc ? `${loc.file}:${loc.line}:${loc.col}: ` : ''}${m.code}: ${m.message}${where}`;
 }
