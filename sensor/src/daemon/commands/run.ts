@@ -11,7 +11,6 @@ import type { RuleSet } from '../../rules/types.js';
 import {
   alertHostname, buildOutputs, engineOptions, loadRuleFiles, log, reportEngineError, setLogger, step, type AlertingOptions,
 } from './alerting.js';
-export { alertHostname, buildOutputs, engineOptions, loadRuleFiles, parseRateLimit, reportEngineError, step, type AlertingOptions } from './alerting.js';
 import { configureLogger, type LogFormat } from '../log.js';
 import { Telemetry, blindDetectorFrom, httpOutputFrom, type TelemetryFlags } from '../telemetry.js';
 import { grpcOutputFrom, type GrpcFlags } from '../grpc-options.js';
