@@ -104,6 +104,9 @@ export function paramIndex(e: EventInfo, name: string): number {
   return e.params.findIndex((p) => p.name === name);
 }
 
+/** Per event id, the index of the parameter called `name` (-1 absent): hot paths read these, not names. */
+export function paramIndexTable(name: string): Int8Array { return Int8Array.from(EVENTS, (e) => paramIndex(e, name)); }
+
 /** Event ids the probe emits, in id order. */
 export function probeEventIds(): number[] {
   const ids = new Set<number>([eventByCode('PPME_PROCEXIT_1_E').id]);

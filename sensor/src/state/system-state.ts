@@ -1,7 +1,7 @@
 // System state built the way libsinsp builds it: threads, fds, users and groups from capture metadata or a /proc
 // snapshot, then kept current by clone/execve/procexit/set*id/chdir/capset/open/socket/connect/close/... events.
 // Removals (close, procexit) are deferred to the next event so the event that causes them still resolves fields.
-import { EVENTS } from '../schema/index.js';
+import { EVENTS, paramIndexTable as indexTable } from '../schema/index.js';
 import { ScapFdType, type CaptureMetadata, type FdEntry, type ThreadEntry } from '../schema/capture-types.js';
 import type { EventView } from '../decode/event-view.js';
 import { ipv4ToString, ipv6ToString, isIpv4MappedIpv6, sockaddrToString, socktupleToString } from '../decode/net.js';
@@ -34,8 +34,6 @@ export function paramIndexOf(type: number, name: string): number {
   return i === undefined ? -1 : i;
 }
 
-/** Per-event-type index of one param name (-1 absent): the hot path reads these instead of looking names up. */
-function indexTable(name: string): Int8Array { return Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === name)); }
 const P = {
   fd: indexTable('fd'), name: indexTable('name'), path: indexTable('path'), flags: indexTable('flags'),
   dirfd: indexTable('dirfd'), dev: indexTable('dev'), ino: indexTable('ino'), tuple: indexTable('tuple'),

@@ -1,6 +1,6 @@
 // evt.* and syscall.type: facts of the event itself (number, time, type, direction, parameters, result).
 // Semantics follow libsinsp's sinsp_filter_check_event / gen_event; differences are said in the desc.
-import { EVENTS } from '../../schema/index.js';
+import { EVENTS, paramIndexTable } from '../../schema/index.js';
 import { paramIndexOf } from '../../state/system-state.js';
 import { errnoName, ppmScName } from '../../decode/names.js';
 import type { EventView } from '../../decode/event-view.js';
@@ -105,8 +105,8 @@ function latency(ctx: FieldContext): number {
 }
 
 /** Per event type: index of its `flags` / `mode` param (-1 none), read on every open event by open_read & co. */
-const FLAGS_PARAM = Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === 'flags'));
-const MODE_PARAM = Int8Array.from(EVENTS, (e) => e.params.findIndex((p) => p.name === 'mode'));
+const FLAGS_PARAM = paramIndexTable('flags');
+const MODE_PARAM = paramIndexTable('mode');
 
 /** PPM_O_* flags of an open-like exit (-1 for other events), as libsinsp's evt.is_open_* read them. */
 function openFlags(ctx: FieldContext): number {
