@@ -32,11 +32,10 @@ function compileFilter(text: string, printer: EventPrinter): { match: () => bool
     if (e instanceof CompileError) throw new FilterError(e.message, (e.node?.pos ?? 0) + 1);
     throw e;
   }
-  const types = new Uint8Array(EVENTS.length);
-  for (const t of compiled.evttypes) if (t < types.length) types[t] = 1;
+  // The printer skips events of other types by the mask, so the condition runs only where it was indexed for.
   const ctx = printer.formatter.fields;
-  const match = compiled.match;
-  return { match: () => match(ctx), types };
+  const match = compiled.matchIndexed;
+  return { match: () => match(ctx), types: compiled.typeMask };
 }
 
 const INTERNAL_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.internal ? 1 : 0));

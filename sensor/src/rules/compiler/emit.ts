@@ -9,7 +9,7 @@ import { operandText } from '../parser/ast.js';
 import { operator, OperatorError, convertLiteral, type TypeClass, type Typed } from '../operators/index.js';
 import { Hoist, ident, join, js, type Code } from './js.js';
 import { CompileError } from './expand.js';
-import { eventIdsOf } from './evttypes.js';
+import { eventIdsOf, evtTypeTest } from './evttypes.js';
 import { staticEventTypeName } from '../fields/evt.js';
 import { transformer } from './transformers.js';
 
@@ -65,12 +65,10 @@ export function emitCondition(ast: Expr, registry: FieldRegistry, types?: Readon
 
 /** Is `e` an `evt.type` test (=, ==, in, !=) that every event of every id in `types` passes? */
 function impliedByTypes(e: Expr, types: ReadonlySet<number>): boolean {
-  if (e.kind !== 'binary' || e.left.kind !== 'field' || e.left.name !== 'evt.type' || e.left.arg !== undefined) return false;
-  const positive = e.op === '=' || e.op === '==' || e.op === 'in';
-  if (!positive && e.op !== '!=') return false;
-  const r = e.right;
-  const names = r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : undefined;
-  if (names === undefined || types.size === 0) return false;
+  const test = evtTypeTest(e);
+  // `intersects` is left alone: its meaning for a single-valued field is not an equality test.
+  if (test === undefined || test.op === 'intersects' || types.size === 0) return false;
+  const { positive, names } = test;
   for (const id of types) {
     const name = staticEventTypeName(id);
     if (name === undefined || names.includes(name) !== positive) return false;

@@ -43,6 +43,20 @@ export function inferEventTypes(e: Expr): IdSet {
   return out;
 }
 
+/**
+ * An `evt.type` test on literal names (`=`, `==`, `in`, `intersects` want the names; `!=` excludes them), or
+ * undefined for any other check.
+ */
+export function evtTypeTest(e: Expr): { positive: boolean; names: string[]; op: string } | undefined {
+  if (e.kind !== 'binary' || e.left.kind !== 'field' || e.left.name !== 'evt.type') return undefined;
+  const op = e.op;
+  const positive = op === '=' || op === '==' || op === 'in' || op === 'intersects';
+  if (!positive && op !== '!=') return undefined;
+  const r = e.right;
+  const names = r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : undefined;
+  return names === undefined ? undefined : { positive, names, op };
+}
+
 function visit(e: Expr, expect: boolean): Mask {
   switch (e.kind) {
     case 'and':
@@ -65,13 +79,9 @@ function visit(e: Expr, expect: boolean): Mask {
     }
     case 'not': return visit(e.child, !expect);
     case 'binary': {
-      if (e.left.kind !== 'field' || e.left.name !== 'evt.type') return null;
-      let positive: boolean;
-      if (e.op === '=' || e.op === '==' || e.op === 'in' || e.op === 'intersects') positive = true;
-      else if (e.op === '!=') positive = false;
-      else return null;
-      const names = e.right.kind === 'list' ? e.right.items.map((i) => i.value) : e.right.kind === 'value' ? [e.right.value] : undefined;
-      if (names === undefined) return null;
+      const test = evtTypeTest(e);
+      if (test === undefined) return null;
+      const { positive, names } = test;
       const ids = new Uint8Array(PPM_EVENT_MAX);
       for (const n of names) for (const id of eventIdsOf(n) ?? []) ids[id] = 1;
       if (positive === expect) return ids;

@@ -16,6 +16,8 @@ export interface CompiledCondition extends EmittedCondition {
   readonly expandedText: string;
   /** Event ids the condition can match (all ids when unconstrained). */
   readonly evttypes: ReadonlySet<number>;
+  /** `evttypes` by event id (1 = can match), for callers that dispatch by type themselves. */
+  readonly typeMask: Uint8Array;
   /** `match` for events whose type is in `evttypes` only: evt.type tests they all pass are left out. */
   readonly matchIndexed: (ctx: FieldContext) => boolean;
 }
@@ -26,18 +28,18 @@ export function compileCondition(src: SourceText, env: ExpandEnv, registry: Fiel
   const expanded = expandCondition(ast, env, macroCache);
   const evttypes = inferEventTypes(expanded);
   const expandedText = printCondition(expanded);
+  const typeMask = new Uint8Array(PPM_EVENT_MAX);
+  for (const t of evttypes) typeMask[t] = 1;
   if (evttypes.size >= PPM_EVENT_MAX) {
     const emitted = emitCondition(expanded, registry);
-    return { ...emitted, matchIndexed: emitted.match, expanded, expandedText, evttypes };
+    return { ...emitted, matchIndexed: emitted.match, typeMask, expanded, expandedText, evttypes };
   }
   // The engine judges a rule only on events of its types: the code leaves out the evt.type tests those types
-  // always pass (matchIndexed); `match` stays the whole condition for any event, through a type mask.
+  // always pass (matchIndexed); `match` stays the whole condition for any event, through the type mask.
   const emitted = emitCondition(expanded, registry, evttypes);
-  const mask = new Uint8Array(PPM_EVENT_MAX);
-  for (const t of evttypes) mask[t] = 1;
   const indexed = emitted.match;
-  const match = (ctx: FieldContext): boolean => { const t = ctx.ev.type; return t < PPM_EVENT_MAX && mask[t] === 1 && indexed(ctx); };
-  return { ...emitted, match, matchIndexed: indexed, expanded, expandedText, evttypes };
+  const match = (ctx: FieldContext): boolean => { const t = ctx.ev.type; return t < PPM_EVENT_MAX && typeMask[t] === 1 && indexed(ctx); };
+  return { ...emitted, match, matchIndexed: indexed, typeMask, expanded, expandedText, evttypes };
 }
 
 export { CompileError, expandCondition, itemValue, type ExpandEnv, type MacroDef } from './expand.js';
