@@ -166,7 +166,7 @@ export class FdTable {
   *entries(): IterableIterator<[number, FdInfo]> {
     const dense = this.dense;
     for (let fd = 0; fd < dense.length; fd++) { const info = dense[fd]; if (info !== undefined) yield [fd, info]; }
-    if (this.big !== null) yield* [...this.big.entries()];
+    if (this.big !== null) yield* this.big.entries(); // a Map iterator survives deletes (deleteWhere)
   }
 
   /** A new fd is about to be stored: count it, evicting the oldest-opened one when the table is full. */
@@ -183,7 +183,7 @@ export class FdTable {
     if (this.bigOpened !== null) {
       for (const [fd, seq] of this.bigOpened) { if (seq < oldest) { oldest = seq; victim = fd; } break; } // Map order = opening order
     }
-    if (victim < 0 && oldest === Infinity) return;
+    if (oldest === Infinity) return;
     if (victim >= 0 && victim < DENSE_FDS) this.dense[victim] = undefined;
     else { this.big!.delete(victim); this.bigOpened!.delete(victim); }
     this.count--;
