@@ -2,6 +2,8 @@
 // evaluates compiled rules per event. A RuleSet is immutable once built: a reload builds a new one beside
 // the running one and the engine swaps between two events.
 import type { FieldContext } from './fields/context.js';
+import type { FieldRegistry } from './fields/registry.js';
+import type { Expr } from './parser/ast.js';
 
 /** Falco's priorities, most severe first; the index is the level (EMERGENCY 0 … DEBUG 7). */
 export const PRIORITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFORMATIONAL', 'DEBUG'] as const;
@@ -42,6 +44,11 @@ export interface CompiledRule {
    * `evt.type` conjuncts every such event passes are left out. On other types its answer means nothing.
    */
   readonly matchIndexed: (ctx: FieldContext) => boolean;
+  /**
+   * The condition after expansion and the field registry it was compiled with: lets the engine compile the
+   * rules of one event type into one function (compiler/group.ts). Rules built without it are called alone.
+   */
+  readonly condition?: { readonly expanded: Expr; readonly registry: FieldRegistry };
   /** The condition after macro/list/exception expansion, as text (for --dump and errors). */
   readonly expandedCondition: string;
   /** The condition reads container/pod metadata (a field marked `enrichment`): the event may wait for it. */

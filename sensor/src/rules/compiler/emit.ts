@@ -6,6 +6,7 @@ import { FieldError, type BoundField, type FieldType } from '../fields/types.js'
 import type { FieldRegistry } from '../fields/registry.js';
 import type { BinaryCheck, Expr, FieldOperand, NodeBase, ValueNode } from '../parser/ast.js';
 import { operandText } from '../parser/ast.js';
+import { printCondition } from '../parser/print.js';
 import { operator, OperatorError, convertLiteral, type TypeClass, type Typed } from '../operators/index.js';
 import { Hoist, ident, join, js, type Code } from './js.js';
 import { CompileError } from './expand.js';
@@ -56,8 +57,7 @@ export function emitCondition(ast: Expr, registry: FieldRegistry, types?: Readon
   const preds = e.predicates.map((p, i) => `const P${i} = (x) => ${p.text};`).join('\n');
   // Each field is read through ctx.value once per call and kept in a local (V<n>, U = not read yet): a rule
   // names the same field many times (proc.name in a dozen exceptions), and a local is far cheaper than a call.
-  const locals = e.locals.map((v) => `, ${v.text} = U`).join('');
-  const source = `"use strict";\nconst U = Symbol("unread");\n${consts}\n${preds}\nreturn function match(ctx) {\n  let x, y${locals};\n  return ${body.text};\n};`;
+  const source = `"use strict";\nconst U = Symbol("unread");\n${consts}\n${preds}\nreturn function match(ctx) {\n  ${e.declarations()}\n  return ${body.text};\n};`;
   // The source is built only from compiler identifiers and JSON literals (see js.ts); H holds the hoisted values.
   const match = new Function('H', source)(e.hoist.values) as (ctx: FieldContext) => boolean;
   return { match, js: source, fields: e.fields, warnings: e.warnings };
@@ -76,7 +76,69 @@ function impliedByTypes(e: Expr, types: ReadonlySet<number>): boolean {
   return true;
 }
 
-class Emitter {
+/**
+ * What a group of conditions judged together shares (compiler/group.ts): the event types every event they see
+ * has, and how often each subexpression occurs among them (by exprKey; a repeated one is computed once per call).
+ */
+export interface Sharing {
+  readonly types: ReadonlySet<number>;
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+const KEYS = new WeakMap<Expr, string>();
+/**
+ * A text naming what a subexpression computes (the printed condition): equal keys mean equal results on any
+ * event. Remembered per node, so macro bodies shared by many rules are printed once.
+ */
+export function exprKey(e: Expr): string {
+  let k = KEYS.get(e);
+  if (k !== undefined) return k;
+  switch (e.kind) {
+    case 'and': case 'or': k = `(${e.children.map(exprKey).join(` ${e.kind} `)})`; break;
+    case 'not': k = `not ${exprKey(e.child)}`; break;
+    default: k = printCondition(e);
+  }
+  KEYS.set(e, k);
+  return k;
+}
+
+/** Operators whose test costs more than a comparison: worth remembering when a leaf repeats. */
+const COSTLY_OPS = new Set(['regex', 'glob', 'iglob', 'pmatch', 'icontains', 'contains', 'bcontains', 'intersects']);
+
+/**
+ * Counts, into `counts`, the subexpressions of `e` that the shared emitter may remember: composite nodes and
+ * costly leaves. A repeated node's children are counted once (the node itself is computed once).
+ */
+export function countSubexpressions(e: Expr, counts: Map<string, number>): void {
+  const composite = e.kind === 'and' || e.kind === 'or' || e.kind === 'not';
+  if (!composite && !(e.kind === 'binary' && (COSTLY_OPS.has(e.op) || e.left.kind === 'transform'))) return;
+  const key = exprKey(e);
+  const n = counts.get(key) ?? 0;
+  counts.set(key, n + 1);
+  if (n > 0) return;
+  if (e.kind === 'not') countSubexpressions(e.child, counts);
+  else if (e.kind === 'and' || e.kind === 'or') for (const c of e.children) countSubexpressions(c, counts);
+}
+
+const TRUE = js`true`;
+const FALSE = js`false`;
+
+/** The constant value of an `evt.type` test on every event of `types`, when they all agree (never for generic events). */
+function typeTestValue(e: Expr, types: ReadonlySet<number>): boolean | undefined {
+  const test = evtTypeTest(e);
+  if (test === undefined || test.op === 'intersects' || types.size === 0) return undefined;
+  let value: boolean | undefined;
+  for (const id of types) {
+    const name = staticEventTypeName(id);
+    if (name === undefined) return undefined;
+    const v = test.names.includes(name) === test.positive;
+    if (value !== undefined && v !== value) return undefined;
+    value = v;
+  }
+  return value;
+}
+
+export class Emitter {
   readonly hoist = new Hoist();
   readonly predicates: Code[] = [];
   readonly fields: BoundField[] = [];
@@ -84,8 +146,16 @@ class Emitter {
   /** Locals holding a field's value within one call of match, by hoisted field identifier. */
   readonly locals: Code[] = [];
   private readonly localOf = new Map<string, Code>();
+  /** Locals remembering a repeated subexpression within one call (0 = not yet, 1 = true, 2 = false). */
+  readonly memos: Code[] = [];
+  private readonly memoOf = new Map<string, Code>();
 
-  constructor(private readonly registry: FieldRegistry) {}
+  constructor(private readonly registry: FieldRegistry, private readonly sharing?: Sharing) {}
+
+  /** The source of the `let` declarations of the generated function's locals. */
+  declarations(): string {
+    return `let x, y${this.locals.map((v) => `, ${v.text} = U`).join('')}${this.memos.map((m) => `, ${m.text} = 0`).join('')};`;
+  }
 
   /** Like expr, leaving out top-level `evt.type` conjuncts that hold for every event of `types`. */
   conjunction(e: Expr, types: ReadonlySet<number>): Code {
@@ -99,10 +169,45 @@ class Emitter {
   }
 
   expr(e: Expr): Code {
+    const sharing = this.sharing;
+    if (sharing === undefined) return this.node(e);
+    const constant = typeTestValue(e, sharing.types);
+    if (constant !== undefined) return constant ? TRUE : FALSE;
+    if ((sharing.counts.get(exprKey(e)) ?? 0) < 2) return this.node(e);
+    const key = exprKey(e);
+    let memo = this.memoOf.get(key);
+    if (memo === undefined) {
+      const inner = this.node(e);
+      if (inner === TRUE || inner === FALSE) return inner;
+      const m = ident(`M${this.memos.length}`);
+      this.memos.push(m);
+      memo = js`(${m} === 0 ? (${m} = ${inner} ? 1 : 2) : ${m}) === 1`;
+      memo = js`(${memo})`;
+      this.memoOf.set(key, memo);
+    }
+    return memo;
+  }
+
+  /** One node; `and`/`or`/`not` over constant children fold (type tests of a group can make them constant). */
+  private node(e: Expr): Code {
     switch (e.kind) {
-      case 'and': return js`(${join(e.children.map((c) => this.expr(c)), ' && ')})`;
-      case 'or': return js`(${join(e.children.map((c) => this.expr(c)), ' || ')})`;
-      case 'not': return js`!${this.expr(e.child)}`;
+      case 'and': case 'or': {
+        const absorbing = e.kind === 'and' ? FALSE : TRUE;
+        const neutral = e.kind === 'and' ? TRUE : FALSE;
+        const kept: Code[] = [];
+        for (const c of e.children) {
+          const code = this.expr(c);
+          if (code === absorbing) return absorbing;
+          if (code !== neutral) kept.push(code);
+        }
+        if (kept.length === 0) return neutral;
+        if (kept.length === 1) return kept[0];
+        return js`(${join(kept, e.kind === 'and' ? ' && ' : ' || ')})`;
+      }
+      case 'not': {
+        const c = this.expr(e.child);
+        return c === TRUE ? FALSE : c === FALSE ? TRUE : js`!${c}`;
+      }
       case 'ident': throw new CompileError(`Undefined macro '${e.name}' used in filter.`, e, 'LOAD_ERR_VALIDATE');
       case 'unary': {
         const left = this.operand(e.left);

@@ -13,6 +13,7 @@ import { compileRuleOutput, type RuleOutput } from './rule-output.js';
 import { TokenBuckets, type RateLimit } from './rate-limit.js';
 import { eventTypesOf, ruleFilter, type RuleFilter } from './selection.js';
 import { EngineError } from './errors.js';
+import { compileRuleGroup, type GroupJudge } from '../compiler/group.js';
 
 export interface EngineOptions extends RuleFilter {
   /** Per-rule token bucket; null/undefined = no rate limiting (Falco's default). */
@@ -73,10 +74,44 @@ export interface EngineStats {
   rules: RuleStats[];
 }
 
+/**
+ * The rules registered for some event types (the same list for each), judged by one generated function
+ * (compiler/group.ts) compiled when the first of those events arrives.
+ */
+export class RuleGroup {
+  private compiled: GroupJudge | null = null;
+  readonly types = new Set<number>();
+  /** Counts a throwing condition against its rule (the generated function goes on with the next rule). */
+  readonly onError: (member: number, error: unknown) => void;
+
+  constructor(readonly list: readonly ActiveRule[], set: PreparedSet, onRuleError: EngineOptions['onRuleError']) {
+    this.onError = (member, error) => set.ruleError(list[member], error, onRuleError);
+  }
+
+  get judge(): GroupJudge {
+    if (this.compiled !== null) return this.compiled;
+    const list = this.list;
+    try {
+      this.compiled = compileRuleGroup(list.map((a) => a.rule), this.types).judge;
+    } catch {
+      // Every member compiled alone; should the shared function not, each rule is called alone (same answers).
+      this.compiled = (ctx, from, onError) => {
+        for (let k = from; k < list.length; k++) {
+          try { if (list[k].rule.matchIndexed(ctx)) return k; } catch (e) { onError(k, e); }
+        }
+        return -1;
+      };
+    }
+    return this.compiled;
+  }
+}
+
 /** A rule set filtered (priority, tags), with outputs compiled and counters: what the engine runs. */
 export class PreparedSet {
   readonly rules: readonly ActiveRule[];
   readonly byType: ReadonlyArray<readonly ActiveRule[]>;
+  /** The group judging each event type (undefined: no rule for it); types with the same rules share one. */
+  readonly groups: ReadonlyArray<RuleGroup | undefined>;
   /** Event types the running rules need (the probe's selection source). */
   readonly eventTypes: ReadonlySet<number>;
   /** 1 for event types with a rule whose condition or output reads container/pod metadata. */
@@ -117,6 +152,17 @@ export class PreparedSet {
     });
     this.rules = active;
     this.byType = byType;
+    const groups: (RuleGroup | undefined)[] = [];
+    const byMembers = new Map<string, RuleGroup>();
+    byType.forEach((list, type) => {
+      if (list.length === 0) return;
+      const key = list.map((a) => a.index).join(',');
+      let g = byMembers.get(key);
+      if (g === undefined) { g = new RuleGroup(list, this, opts.onRuleError); byMembers.set(key, g); }
+      g.types.add(type);
+      groups[type] = g;
+    });
+    this.groups = groups;
     this.metadataTypes = new Uint8Array(byType.length);
     byType.forEach((list, type) => {
       if (list.some((a) => a.rule.usesMetadata || a.output.usesMetadata)) this.metadataTypes[type] = 1;
@@ -129,9 +175,15 @@ export class PreparedSet {
     this.firstErrors = new Array(n).fill(undefined);
     this.buckets = opts.rateLimit ? new TokenBuckets(n, opts.rateLimit) : null;
   }
-}
 
-const EMPTY: readonly ActiveRule[] = [];
+  /** Counts an exception of a rule's condition or output; the first one is kept and reported. */
+  ruleError(a: ActiveRule, e: unknown, report: EngineOptions['onRuleError']): void {
+    if (this.errors[a.index]++ === 0) {
+      this.firstErrors[a.index] = e instanceof Error ? e.message : String(e);
+      report?.(a.rule, e);
+    }
+  }
+}
 
 export class Engine {
   readonly state: SystemState;
@@ -200,8 +252,8 @@ export class Engine {
     const set = this.current;
     set.events++;
     const type = ev.type;
-    const list = type < set.byType.length ? set.byType[type] ?? EMPTY : EMPTY;
-    if (list.length === 0) return;
+    const group = type < set.groups.length ? set.groups[type] : undefined;
+    if (group === undefined) return;
     const ctx = this.fields;
     ctx.begin(ev);
     if (this.gate !== null && set.metadataTypes[type] === 1) {
@@ -210,50 +262,55 @@ export class Engine {
       if (id !== undefined && id !== 'host' && id !== '') {
         const held = this.gate.hold(id);
         // Nothing after this event is applied to the state until it is judged (processBatch awaits `wait`).
-        if (held !== null) { this.wait = held.then(() => this.judgeHeld(ev, set, list)); return; }
+        if (held !== null) { this.wait = held.then(() => this.judgeHeld(ev, set, group)); return; }
       }
     }
-    this.evaluate(ev, set, list);
+    this.evaluate(ev, set, group);
   }
 
   /** Judges an event that waited for its container's metadata; returns the output back-pressure, if any. */
-  private judgeHeld(ev: EventView, set: PreparedSet, list: readonly ActiveRule[]): Promise<void> | undefined {
+  private judgeHeld(ev: EventView, set: PreparedSet, group: RuleGroup): Promise<void> | undefined {
     this.fields.begin(ev);
-    this.evaluate(ev, set, list);
+    this.evaluate(ev, set, group);
     const w = this.wait;
     this.wait = undefined;
     return w;
   }
 
-  private evaluate(ev: EventView, set: PreparedSet, list: readonly ActiveRule[]): void {
+  private evaluate(ev: EventView, set: PreparedSet, group: RuleGroup): void {
     const ctx = this.fields;
+    const list = group.list;
+    const judge = group.judge;
     const first = this.opts.ruleMatching === 'first';
-    let n = list.length;
-    for (let k = 0; k < n; k++) {
+    let judged = list.length;
+    for (let k = judge(ctx, 0, group.onError); k >= 0; k = judge(ctx, k + 1, group.onError)) {
       const a = list[k];
-      let alert: Alert;
-      try {
-        if (!a.rule.matchIndexed(ctx)) continue;
-        set.matches[a.index]++;
-        if (first) n = k + 1; // the loop ends after this rule (its alert is still emitted)
-        if (set.buckets !== null && !set.buckets.take(a.index, ev.ts)) { set.suppressed[a.index]++; continue; }
-        alert = {
-          ts: ev.ts, rule: a.rule.name, priority: a.rule.priority, source: a.rule.source, tags: a.tags,
-          output: a.output.render(ctx),
-          outputFields: this.opts.outputFields ? a.output.fieldsJson(ctx) : null,
-        };
-      } catch (e) {
-        if (set.errors[a.index]++ === 0) {
-          set.firstErrors[a.index] = e instanceof Error ? e.message : String(e);
-          this.opts.onRuleError?.(a.rule, e);
-        }
-        continue;
-      }
-      this.alerts++;
-      const p = this.opts.emit(alert);
-      if (p !== undefined) this.wait = p;
+      set.matches[a.index]++;
+      this.fire(ev, set, a);
+      // 'first': no rule after this one is judged (its alert is still emitted).
+      if (first) { judged = k + 1; break; }
     }
-    set.evaluations += n;
+    set.evaluations += judged;
+  }
+
+  /** A matched rule: its token bucket, then its alert (an exception rendering it counts against the rule). */
+  private fire(ev: EventView, set: PreparedSet, a: ActiveRule): void {
+    if (set.buckets !== null && !set.buckets.take(a.index, ev.ts)) { set.suppressed[a.index]++; return; }
+    const ctx = this.fields;
+    let alert: Alert;
+    try {
+      alert = {
+        ts: ev.ts, rule: a.rule.name, priority: a.rule.priority, source: a.rule.source, tags: a.tags,
+        output: a.output.render(ctx),
+        outputFields: this.opts.outputFields ? a.output.fieldsJson(ctx) : null,
+      };
+    } catch (e) {
+      set.ruleError(a, e, this.opts.onRuleError);
+      return;
+    }
+    this.alerts++;
+    const p = this.opts.emit(alert);
+    if (p !== undefined) this.wait = p;
   }
 
   private applyPending(): void {

@@ -162,7 +162,8 @@ function compileRule(r: RuleInfo, registry: FieldRegistry, env: ExpandEnv, macro
   const location: SourceLocation = { file: last.file, line: last.line, col: last.col };
   return {
     id, name: r.name, desc: r.desc, priority: r.priority, priorityLevel: PRIORITIES.indexOf(r.priority), tags: [...r.tags],
-    source: r.source, output, evttypes, match: compiled.match, matchIndexed: compiled.matchIndexed, expandedCondition: compiled.expandedText,
+    source: r.source, output, evttypes, match: compiled.match, matchIndexed: compiled.matchIndexed,
+    condition: { expanded: compiled.expanded, registry }, expandedCondition: compiled.expandedText,
     usesMetadata: compiled.fields.some((b) => b.def.enrichment === true), js: compiled.js, location,
     enabled: r.enabled, warnEvttypes: r.warnEvttypes, skipIfUnknownFilter: r.skipIfUnknownFilter, capture: r.capture,
     captureDuration: r.captureDuration, exceptionFields: [...new Set(r.exceptions.flatMap((e) => (Array.isArray(e.fields) ? e.fields : [e.fields as string])))],
