@@ -59,7 +59,11 @@ export function emitCondition(ast: Expr, registry: FieldRegistry, types?: Readon
   // names the same field many times (proc.name in a dozen exceptions), and a local is far cheaper than a call.
   const source = `"use strict";\nconst U = Symbol("unread");\n${consts}\n${preds}\nreturn function match(ctx) {\n  ${e.declarations()}\n  return ${body.text};\n};`;
   // The source is built only from compiler identifiers and JSON literals (see js.ts); H holds the hoisted values.
-  const match = new Function('H', source)(e.hoist.values) as (ctx: FieldContext) => boolean;
+  // It becomes a function on the first call: the engine judges loaded rules through their event type's group
+  // function (group.ts), so most rules' own functions are never called, and parsing them would slow every start.
+  const hoisted = e.hoist.values;
+  let compiled: ((ctx: FieldContext) => boolean) | undefined;
+  const match = (ctx: FieldContext): boolean => (compiled ??= new Function('H', source)(hoisted) as (ctx: FieldContext) => boolean)(ctx);
   return { match, js: source, fields: e.fields, warnings: e.warnings };
 }
 
