@@ -129,6 +129,7 @@ export function addRunCommand(program: Command): Command {
     .option('--tls-ca <file>', 'CA that signed the backend certificate (--grpc)')
     .option('--tls-cert <file>', 'client certificate of this sensor (--grpc)')
     .option('--tls-key <file>', 'private key of --tls-cert (--grpc)')
+    .option('--tls-server-name <name>', "name the backend's certificate must carry (default: the host of --grpc); for a backend reached by IP address whose certificate names a host")
     .option('--spool <dir>', 'spool directory of --grpc (default /var/lib/sensord/spool)')
     .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
     .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')

@@ -1,4 +1,4 @@
-// `sensord run --grpc ADDR --tls-ca CA --tls-cert CERT --tls-key KEY [--spool DIR] [--token TOKEN]`: the gRPC
+// `sensord run --grpc ADDR --tls-ca CA --tls-cert CERT --tls-key KEY [--tls-server-name NAME] [--spool DIR] [--token TOKEN]`: the gRPC
 // output's flags, and the output built from them (one more leaf behind the output queue).
 import { EngineError } from '../rules/engine/index.js';
 import { GrpcOutput, type FsyncPolicy } from '../output/grpc/index.js';
@@ -8,6 +8,7 @@ export interface GrpcFlags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsServerName?: string;
   spool?: string;
   spoolMaxBytes?: string;
   spoolFsync?: string;
@@ -23,7 +24,7 @@ export function grpcOutputFrom(opts: GrpcFlags, hostname: string): GrpcOutput | 
   const maxBytes = opts.spoolMaxBytes !== undefined ? Number(opts.spoolMaxBytes) : undefined;
   if (maxBytes !== undefined && !(maxBytes > 0)) throw new EngineError('EOPTION', `--spool-max-bytes: expected a positive number, got ${JSON.stringify(opts.spoolMaxBytes)}`);
   return new GrpcOutput({
-    address: opts.grpc, tls: { ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey }, token: opts.token ?? process.env.SENSORD_TOKEN,
+    address: opts.grpc, tls: { ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey }, token: opts.token ?? process.env.SENSORD_TOKEN, serverName: opts.tlsServerName,
     spoolDir: opts.spool ?? '/var/lib/sensord/spool', spoolMaxBytes: maxBytes, fsync, hostname,
   });
 }

@@ -19,6 +19,19 @@ describe('alertFromJsonLine', () => {
     expect(alert.pod).toEqual({ name: 'web-0', namespace: 'shop', labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', tier: 'front' } });
   });
 
+  it('output_fields values as text keep every digit of integers past 2^53, unescape strings, null as empty', () => {
+    const line = '{"hostname":"n1","output":"o","output_fields":{"evt.time":1795495264076356150,"proc.pid":4225,' +
+      '"proc.cmdline":"sh -c \\"echo {a,b}: 1,2\\"","fd.name":null,"evt.is_open_read":true,"k\\"q":"v"},"priority":"Warning","rule":"R","time":"2026-11-24T01:02:03.123456789Z"}';
+    const { alert } = alertFromJsonLine(line, 'n1');
+    expect(alert.output_fields).toEqual({
+      'evt.time': '1795495264076356150', 'proc.pid': '4225', 'proc.cmdline': 'sh -c "echo {a,b}: 1,2"', 'fd.name': '', 'evt.is_open_read': 'true', 'k"q': 'v',
+    });
+    expect(alert.output_fields_json).toBe(line.slice(line.indexOf('{"evt.time"'), line.indexOf(',"priority"')));
+    // Not flat (no Falco output has this): values come from the parsed object.
+    const nested = alertFromJsonLine(JSON.stringify({ rule: 'R', output_fields: { a: [1, 2], b: 'x' } }), 'n1');
+    expect(nested.alert.output_fields).toEqual({ a: '[1,2]', b: 'x' });
+  });
+
   it('host alerts (no metadata) give empty blocks', () => {
     const { alert } = alertFromJsonLine(JSON.stringify({ rule: 'R', output_fields: { 'container.id': 'host', 'k8s.pod.name': null } }), 'n1');
     expect(alert.pod).toEqual({ name: '', namespace: '', labels: {} });

@@ -15,7 +15,7 @@ export interface GrpcOutputOptions {
   /** host:port of the backend. */
   address: string;
   tls: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer } | { insecure: true };
-  /** Override the TLS server name checked against the certificate (tests). */
+  /** The name the backend's certificate must carry, when it is not the host of `address` (e.g. an IP address). */
   serverName?: string;
   token?: string;
   spoolDir: string;

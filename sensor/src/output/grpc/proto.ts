@@ -68,6 +68,44 @@ function outputFieldsText(line: string): string {
   return '{}';
 }
 
+/**
+ * The values of a flat output_fields object as text: strings unescaped, numbers, booleans and null exactly as
+ * written (a nanosecond time such as evt.time is past 2^53: JSON.parse would round it). Undefined when the
+ * object is not flat (a nested object or array), for the caller to fall back to parsed values.
+ */
+function flatFieldsText(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  const n = text.length;
+  const str = (i: number): number => { // index after the string starting at text[i] === '"'
+    for (let j = i + 1; j < n; j++) { const c = text[j]; if (c === '\\') j++; else if (c === '"') return j + 1; }
+    return -1;
+  };
+  let i = 1;
+  while (i < n) {
+    while (text[i] === ' ' || text[i] === ',') i++;
+    if (text[i] === '}') return out;
+    if (text[i] !== '"') return undefined;
+    const keyEnd = str(i);
+    if (keyEnd < 0 || text[keyEnd] !== ':') return undefined;
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = keyEnd + 1;
+    if (text[i] === '"') {
+      const end = str(i);
+      if (end < 0) return undefined;
+      out[key] = JSON.parse(text.slice(i, end)) as string;
+      i = end;
+    } else {
+      let end = i;
+      while (end < n && text[end] !== ',' && text[end] !== '}') end++;
+      const lit = text.slice(i, end).trim();
+      if (lit === '' || lit[0] === '{' || lit[0] === '[') return undefined;
+      out[key] = lit === 'null' ? '' : lit;
+      i = end;
+    }
+  }
+  return undefined;
+}
+
 /** A Falco JSON alert line → the sensord.v1.Alert fields (without id/seq) plus its time and rule. */
 export function alertFromJsonLine(line: string, node: string): { timeNs: string; rule: string; alert: Record<string, unknown> } {
   const o = JSON.parse(line) as {
@@ -75,8 +113,12 @@ export function alertFromJsonLine(line: string, node: string): { timeNs: string;
     source?: string; tags?: string[]; time?: string;
   };
   const f = o.output_fields ?? {};
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(f)) fields[k] = v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  const fieldsJson = outputFieldsText(line);
+  let fields = flatFieldsText(fieldsJson);
+  if (fields === undefined) {
+    fields = {};
+    for (const [k, v] of Object.entries(f)) fields[k] = v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  }
   const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : f[k] == null ? '' : String(f[k]));
   const labels: Record<string, string> = {};
   // k8s.pod.labels is `key:value,key:value` (label keys and values hold neither ',' nor ':' — values may not,
@@ -97,7 +139,7 @@ export function alertFromJsonLine(line: string, node: string): { timeNs: string;
     timeNs, rule,
     alert: {
       time_ns: timeNs, rule, priority: PRIORITIES.has(o.priority ?? '') ? o.priority : (o.priority ?? ''), source: o.source ?? '',
-      tags, output: o.output ?? '', output_fields: fields, output_fields_json: outputFieldsText(line),
+      tags, output: o.output ?? '', output_fields: fields, output_fields_json: fieldsJson,
       hostname: o.hostname ?? '', node,
       container: { id: s('container.id'), name: s('container.name'), image },
       pod: { name: s('k8s.pod.name'), namespace: s('k8s.ns.name'), labels },
