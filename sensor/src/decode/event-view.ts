@@ -179,14 +179,37 @@ export class EventView {
   }
 }
 
+// ASCII strings decoded lately, by a hash of their bytes (paths, names and comms repeat from event to event): a
+// hit returns the same string object, with no allocation, after one pass over the bytes and one compare.
+const INTERN_SLOTS = 4096;
+const INTERN_MAX_LEN = 256;
+const INTERNED: string[] = new Array<string>(INTERN_SLOTS).fill('');
+/** Node's one-byte string maker over a byte range (used on bytes checked to be ASCII). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
+
 /** Decodes bytes [s, e) as UTF-8, with a fast path for ASCII (most paths and names). */
 export function asciiOrUtf8(bytes: Uint8Array, s: number, e: number): string {
-  if (e - s < 64) {
-    let ascii = true;
-    for (let k = s; k < e; k++) if (bytes[k] >= 0x80) { ascii = false; break; }
-    if (ascii) {
-      let out = '';
-      for (let k = s; k < e; k++) out += String.fromCharCode(bytes[k]);
+  const n = e - s;
+  if (n <= INTERN_MAX_LEN) {
+    let h = 0x811c9dc5 ^ n;
+    let k = s;
+    for (; k < e; k++) {
+      const b = bytes[k];
+      if (b >= 0x80) break;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (k === e) {
+      const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+      const known = INTERNED[slot];
+      if (known.length === n) {
+        let i = 0;
+        while (i < n && known.charCodeAt(i) === bytes[s + i]) i++;
+        if (i === n) return known;
+      }
+      let out: string;
+      if (latin1Slice !== undefined && n > 8) out = latin1Slice.call(bytes, s, e);
+      else { out = ''; for (let i = s; i < e; i++) out += String.fromCharCode(bytes[i]); }
+      INTERNED[slot] = out;
       return out;
     }
   }

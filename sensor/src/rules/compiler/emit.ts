@@ -177,16 +177,15 @@ export class Emitter {
     if (sharing === undefined) return this.node(e);
     const constant = typeTestValue(e, sharing.types);
     if (constant !== undefined) return constant ? TRUE : FALSE;
-    if ((sharing.counts.get(exprKey(e)) ?? 0) < 2) return this.node(e);
     const key = exprKey(e);
+    if ((sharing.counts.get(key) ?? 0) < 2) return this.node(e);
     let memo = this.memoOf.get(key);
     if (memo === undefined) {
       const inner = this.node(e);
       if (inner === TRUE || inner === FALSE) return inner;
       const m = ident(`M${this.memos.length}`);
       this.memos.push(m);
-      memo = js`(${m} === 0 ? (${m} = ${inner} ? 1 : 2) : ${m}) === 1`;
-      memo = js`(${memo})`;
+      memo = js`((${m} === 0 ? (${m} = ${inner} ? 1 : 2) : ${m}) === 1)`;
       this.memoOf.set(key, memo);
     }
     return memo;
