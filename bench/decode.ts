@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { openScap } from '../sensor/src/source/scap-reader.js';
 import { EventView } from '../sensor/src/decode/event-view.js';
-import { REPO_ROOT, fmt, median, run } from './util.js';
+import { REPO_ROOT, TOOL_ENV, fmt, median, run } from './util.js';
 
 const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
 
@@ -79,8 +79,8 @@ function plainCopy(file: string): string {
 
 export async function decodeBench(file: string, rounds = 5): Promise<DecodeResult> {
   let events = 0;
-  const sysdig = (args: string[]) => () => run('sysdig', args, { stdout: 'ignore' });
-  const sensord = (args: string[]) => () => run(process.execPath, [SENSORD, ...args], { stdout: 'ignore' });
+  const sysdig = (args: string[]) => () => run('sysdig', args, { stdout: 'ignore', env: TOOL_ENV });
+  const sensord = (args: string[]) => () => run(process.execPath, [SENSORD, ...args], { stdout: 'ignore', env: TOOL_ENV });
   const plain = plainCopy(file);
   const FMT = '%evt.num %evt.type %evt.dir %evt.rawres';
   return {

@@ -2,6 +2,7 @@
 //   throughput: `sensord replay -r F --rules falco_rules.yaml [--rules rules/]` (to /dev/null) over the ≥1M-event
 //               capture, vs `sysdig -r F -q COND` where COND is the OR of the stable rules' expanded conditions
 //               that sysdig 0.29.3 can compile (the rest use fields it lacks). Medians of 3; events/s and ratio.
+//               Both run with the environment reduced to PATH.
 //               Also each tool on the empty capture with the same rules (its start-up: process, rule load) and the
 //               ratio of the time spent past start-up (capture minus empty capture), what a long-running sensor sees.
 //   load:       loadRuleSet of Falco's three files (stable, incubating, sandbox): cold = first load in a fresh
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { loadRuleSet } from '../sensor/src/rules/loader/index.js';
-import { REPO_ROOT, fmt, median, run } from './util.js';
+import { REPO_ROOT, TOOL_ENV, fmt, median, run } from './util.js';
 
 const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
 const FALCO_RULES = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'falco-rules');
@@ -82,8 +83,9 @@ export async function rulesBench(capture: string, rounds = 3): Promise<RulesResu
   const sysdigT: number[] = [];
   const oursStart: number[] = [];
   const sysdigStart: number[] = [];
-  const oursRun = (f: string) => timed(() => run(process.execPath, [SENSORD, 'replay', '-r', f, ...ruleFiles.flatMap((r) => ['--rules', r])], { stdout: 'ignore' }));
-  const sysdigRun = (f: string) => timed(() => run('sysdig', ['-r', f, '-q', cond], { stdout: 'ignore' }));
+  const env = TOOL_ENV;
+  const oursRun = (f: string) => timed(() => run(process.execPath, [SENSORD, 'replay', '-r', f, ...ruleFiles.flatMap((r) => ['--rules', r])], { stdout: 'ignore', env }));
+  const sysdigRun = (f: string) => timed(() => run('sysdig', ['-r', f, '-q', cond], { stdout: 'ignore', env }));
   for (let i = 0; i < rounds; i++) {
     oursT.push(await oursRun(capture));
     sysdigT.push(await sysdigRun(capture));

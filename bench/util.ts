@@ -13,9 +13,16 @@ export function median(xs: number[]): number {
 }
 
 /** Runs a command without blocking the event loop; resolves with its stdout. */
-export function run(cmd: string, args: string[], opts: { stdout?: 'pipe' | 'ignore' } = {}): Promise<string> {
+/**
+ * The environment of the tools a bench compares (sensord and sysdig alike): PATH only, so variables of the machine
+ * cannot add work to one of them (NODE_EXTRA_CA_CERTS makes every Node process parse a CA bundle as it starts:
+ * 40 ms on the bench machine, for TLS sensord replay never does).
+ */
+export const TOOL_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+export function run(cmd: string, args: string[], opts: { stdout?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'], env: opts.env ?? process.env });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => { out += d; });
