@@ -291,7 +291,11 @@ export class Emitter {
       const id = this.hoist.add(bound, `field:${bound.key}`);
       let v = this.localOf.get(id.text);
       if (v === undefined) { v = ident(`V${this.locals.length}`); this.locals.push(v); this.localOf.set(id.text, v); }
-      return { code: js`(${v} === U ? (${v} = ctx.value(${id})) : ${v})`, cls: typeClass(bound.def.type), multi: bound.def.filterOnly === true };
+      // A group function (compiler/group.ts) is the only reader of the event's fields until a rule matches, and
+      // its locals already keep each value: it calls the extractor itself, past the context's per-event cache.
+      const read = this.sharing === undefined ? js`ctx.value(${id})`
+        : js`${this.hoist.add(bound.def.extract, `extract:${bound.key}`)}(ctx, ${this.hoist.add(bound.arg, `arg:${bound.key}`)})`;
+      return { code: js`(${v} === U ? (${v} = ${read}) : ${v})`, cls: typeClass(bound.def.type), multi: bound.def.filterOnly === true };
     }
     if (f.fn === 'val') throw new CompileError("'val' can only be used on the right side of a comparison", f);
     const t = transformer(f.fn);
