@@ -6,6 +6,7 @@ import { Formatter, FormatError, formatG } from '../../sensor/src/decode/format.
 import { renderFlags, FLAG_TABLES } from '../../sensor/src/decode/flag-tables.js';
 import { ipv6ToString } from '../../sensor/src/decode/net.js';
 import { SystemState } from '../../sensor/src/state/index.js';
+import * as schema from '../../sensor/src/schema/index.js';
 import { ScapFdType, type CaptureMetadata, type ThreadEntry } from '../../sensor/src/schema/capture-types.js';
 
 const TID = 1000;
@@ -195,5 +196,32 @@ describe('helpers', () => {
     expect(ipv6ToString(m)).toBe('::ffff:1.2.3.4');
     const g = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0);
     expect(ipv6ToString(g)).toBe('2001:db8::4:0');
+  });
+});
+
+describe('ParamRenderer.text (what evt.arg gives)', () => {
+  it("equals param()'s resolved-else-value for every param of every event, flags params over many values", () => {
+    const { EVENTS } = schema;
+    const r = new Formatter(new SystemState()).params;
+    const values = [0, 1, 2, 3, 4, 7, 8, 10, 16, 17, 64, 255, 0x40, 0x80, 0x200, 0x1000, 0x8000, 0xffff, 0x10000, 0x80000, 0x7fffffff, 0xffffffff];
+    let flagsChecked = 0;
+    for (const e of EVENTS) {
+      if (e.unused) continue;
+      e.params.forEach((p, i) => {
+        const isFlags = /^(ENUM)?FLAGS(8|16|32)$/.test(p.type);
+        for (const v of isFlags ? values : [null]) {
+          const width = p.type.endsWith('8') ? 0xff : p.type.endsWith('16') ? 0xffff : 0xffffffff;
+          const value: ParamValue = v === null ? null : v & width;
+          let bytes: Uint8Array;
+          try { bytes = buildEvent(e.code, { [p.name]: value }, { tid: TID }); } catch { return; }
+          const ev = new EventView().set(bytes, new DataView(bytes.buffer), 0, 0, 1);
+          r.param(ev, i);
+          const expected = r.resolved !== '' ? r.resolved : r.value;
+          expect(r.text(ev, i), `${e.name} ${p.name}=${String(value)}`).toBe(expected);
+          if (isFlags) flagsChecked++;
+        }
+      });
+    }
+    expect(flagsChecked).toBeGreaterThan(1000);
   });
 });

@@ -35,14 +35,23 @@ interface ParamPlan {
   readonly flags: FlagTable | undefined;
   /** Index of the dirfd param for FSRELPATH, or -1. */
   readonly dirfd: number;
+  /** Bytes of a FLAGS/ENUMFLAGS param's value (1, 2 or 4), 0 for other types: text()'s short path. */
+  readonly flagWidth: number;
 }
 
-const PLANS: ReadonlyArray<ReadonlyArray<ParamPlan>> = EVENTS.map((e) => e.params.map((p) => ({
-  label: SYSDIG_LEGACY[e.name]?.[p.name]?.name ?? p.name,
-  info: legacyInfo(e.name, p),
-  flags: p.type === 'MODE' ? FLAG_TABLES.chmod_mode : flagTableFor(e.name, p.name),
-  dirfd: p.type === 'FSRELPATH' ? e.params.findIndex((q) => q.name === 'dirfd') : -1,
-})));
+const FLAG_TYPES = new Set(['FLAGS8', 'FLAGS16', 'FLAGS32', 'ENUMFLAGS8', 'ENUMFLAGS16', 'ENUMFLAGS32']);
+
+const PLANS: ReadonlyArray<ReadonlyArray<ParamPlan>> = EVENTS.map((e) => e.params.map((p) => planOf(e.name, legacyInfo(e.name, p), e.params)));
+
+function planOf(event: string, p: ParamInfo, all: readonly ParamInfo[]): ParamPlan {
+  return {
+    label: SYSDIG_LEGACY[event]?.[p.name]?.name ?? p.name,
+    info: p,
+    flags: p.type === 'MODE' ? FLAG_TABLES.chmod_mode : flagTableFor(event, p.name),
+    dirfd: p.type === 'FSRELPATH' ? all.findIndex((q) => q.name === 'dirfd') : -1,
+    flagWidth: !FLAG_TYPES.has(p.type) ? 0 : p.kind === ParamKind.UInt8 ? 1 : p.kind === ParamKind.UInt16 ? 2 : 4,
+  };
+}
 
 function legacyInfo(event: string, p: ParamInfo): ParamInfo {
   const o = SYSDIG_LEGACY[event]?.[p.name];
@@ -96,6 +105,22 @@ export class ParamRenderer {
       out += this.resolved === '' ? ' ' : '(' + this.resolved + ') ';
     }
     return out;
+  }
+
+  /**
+   * What `evt.arg` gives for param i: the resolved text when there is one, else the value ('' when absent). Flag
+   * params (socket domains, open flags, ...) take a short path: their names come from the table's memo and the
+   * number is made text only when no flag is named.
+   */
+  text(ev: EventView, i: number): string {
+    const plan = PLANS[ev.type]?.[i];
+    if (plan !== undefined && plan.flagWidth !== 0 && i < ev.paramCount() && ev.paramLen(i) > 0) {
+      const v = plan.flagWidth === 1 ? ev.u8(i) : plan.flagWidth === 2 ? ev.u16(i) : ev.u32(i);
+      const names = renderFlags(v, plan.flags);
+      return names !== '' ? names : String(v);
+    }
+    this.param(ev, i);
+    return this.resolved !== '' ? this.resolved : this.value;
   }
 
   param(ev: EventView, i: number): void {

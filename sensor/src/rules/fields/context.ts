@@ -66,6 +66,8 @@ export interface ParamSource {
   resolved: string;
   args(ev: EventView): string;
   param(ev: EventView, i: number): void;
+  /** The resolved text of param i when there is one, else its value (what evt.arg gives). */
+  text(ev: EventView, i: number): string;
 }
 
 export class FieldContext {

@@ -164,9 +164,7 @@ export const EVT_FIELDS: readonly FieldDef<any>[] = [
     desc: 'one event parameter by name (evt.arg.fd) or index (evt.arg[0]), resolved to text when possible (fd -> <f>/path)',
     extract: (c, a) => {
       const i = paramIndex(c.ev, a);
-      if (i < 0) return undefined;
-      c.params.param(c.ev, i);
-      return c.params.resolved !== '' ? c.params.resolved : c.params.value;
+      return i < 0 ? undefined : c.params.text(c.ev, i);
     },
   }),
   field<ParamArg>({
