@@ -122,6 +122,11 @@ export class SystemState {
   /** gid → group (group.name). */
   readonly groups: GroupTable;
   readonly containerIds: ContainerIdResolver;
+  /**
+   * Container metadata carried in a capture (container events: the JSON libsinsp writes, or the old id/type/
+   * name/image event), by the id the event gives: the last event for an id wins. enrich/capture.ts reads it.
+   */
+  readonly capturedContainers = new Map<string, string>();
   /** Counters shared by every fd table. */
   readonly fdStats: FdStats = newFdStats();
   private readonly fdLimit: number;
@@ -375,10 +380,15 @@ export class SystemState {
   /** Container metadata events: sysdig shows them under a pseudo process `container:<id>`. */
   private onContainer(ev: EventView, type: number): void {
     let id = '';
-    if (type === 228) id = ev.str(0);
-    else {
-      const m = /"id"\s*:\s*"([^"]*)"/.exec(ev.str(0));
+    if (type === 228) {
+      id = ev.str(0);
+      // The old event's four params, in the JSON shape of the later events.
+      if (id !== '') this.capturedContainers.set(id, JSON.stringify({ container: { id, type: ev.u32(1), name: ev.str(2), image: ev.str(3) } }));
+    } else {
+      const json = ev.str(0);
+      const m = /"id"\s*:\s*"([^"]*)"/.exec(json);
       if (m) id = m[1];
+      if (id !== '') this.capturedContainers.set(id, json);
     }
     const tid = ev.tid;
     const th = this.threads.get(tid);

@@ -3,6 +3,7 @@
 // libsinsp does; internal events (procinfo, container, ...) are hidden unless -D but still numbered. FILTER is a
 // condition in the rules language (no macros or lists, as in sysdig): only matching events are printed.
 import { EVENTS } from '../../schema/index.js';
+import { CaptureContainers } from '../../enrich/capture.js';
 import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import type { LiveOptions } from '../../source/live.js';
 import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js';
@@ -81,6 +82,8 @@ export class EventPrinter {
 
   constructor(private readonly out: BufferedWriter, format: string, private readonly debug: boolean, private readonly limit: number, filter?: string) {
     this.formatter = new Formatter(this.state);
+    // container.* and k8s.* from the capture's container events, as sysdig prints them.
+    this.formatter.fields.metadata = new CaptureContainers(this.state);
     this.format = this.formatter.compile(format);
     this.filter = filter !== undefined && filter.trim() !== '' ? compileFilter(filter, this) : null;
   }

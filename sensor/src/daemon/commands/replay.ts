@@ -4,6 +4,7 @@
 import { openScap, ScapError, type ScapReader } from '../../source/scap-reader.js';
 import { Engine, resolveRulePaths } from '../../rules/engine/index.js';
 import { OutputQueue, detectionSummary } from '../../output/index.js';
+import { CaptureContainers } from '../../enrich/capture.js';
 import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, reportEngineError, step, type AlertingOptions } from './alerting.js';
 
 export interface ReplayOptions extends AlertingOptions { read: string }
@@ -25,6 +26,8 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
       onError: (name, kind, e) => process.stderr.write(`sensord replay: output ${name}: ${kind} failed: ${(e as Error).message}\n`),
     });
     engine = new Engine(ruleSet, engineOpts);
+    // container.* and k8s.* come from the container events the capture carries, as in Falco's -e.
+    engine.fields.metadata = new CaptureContainers(engine.state);
   } catch (e) {
     return reportEngineError('replay', e);
   }
