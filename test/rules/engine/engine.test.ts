@@ -144,3 +144,24 @@ describe('engine: alerts', () => {
     expect(a.tags).toEqual(['a', 'b']);
   });
 });
+
+describe('engine: group functions', () => {
+  it('a group the compiler cannot build falls back to each rule alone, with a warning', async () => {
+    const set = makeRuleSet([{ name: 'marker', types: ['openat'], match: (ctx) => ctx.value(FD_NAME) === '/etc/shadow' }]);
+    // An AST the group compiler refuses (an unexpanded macro name): the rule's own function still decides.
+    const broken = { ...set.rules[0], condition: { expanded: { kind: 'ident' as const, name: 'nope', pos: 0, src: undefined as never }, registry: FIELD_REGISTRY } };
+    const withBroken = { ...set, rules: [broken], byEventType: set.byEventType.map((l) => l.map(() => broken)) };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => { warnings.push(w.message); };
+    process.on('warning', onWarning);
+    try {
+      const { alerts, feed } = testEngine(withBroken);
+      await feed([OPENAT_X('/etc/shadow', 11), OPENAT_X('/tmp/x', 12)]);
+      await new Promise((r) => setImmediate(r));
+      expect(alerts.map((a) => a.rule)).toEqual(['marker']);
+      expect(warnings.filter((m) => m.includes('judged one by one'))).toHaveLength(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

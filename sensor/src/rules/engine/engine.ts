@@ -93,8 +93,10 @@ export class RuleGroup {
     const list = this.list;
     try {
       this.compiled = compileRuleGroup(list.map((a) => a.rule), this.types).judge;
-    } catch {
-      // Every member compiled alone; should the shared function not, each rule is called alone (same answers).
+    } catch (e) {
+      // Every member compiled alone; should the shared function not (a compiler bug), each rule is called alone:
+      // the same answers, only slower. Said once on stderr, not hidden.
+      process.emitWarning(`rules of event types ${[...this.types].join(',')} are judged one by one: ${(e as Error).message}`, 'SensordRuleGroupWarning');
       this.compiled = (ctx, from, onError) => {
         for (let k = from; k < list.length; k++) {
           try { if (list[k].rule.matchIndexed(ctx)) return k; } catch (e) { onError(k, e); }
