@@ -170,5 +170,10 @@ describe('files and directories', () => {
     const out2: string[] = [];
     expect(runRulesValidate([good], { dumpJs: true }, (s) => out2.push(s))).toBe(0);
     expect(out2.join('\n')).toContain('return function match(ctx)');
+    // Then the function the engine runs for open events (both directions), with evt.type folded away.
+    const group = out2.join('\n').slice(out2.join('\n').indexOf('// event types'));
+    expect(group).toMatch(/^\/\/ event types open \(2 event ids\): 1 rule\(s\): 'r'\n/);
+    expect(group).toContain('return function judge(ctx, from, onError)');
+    expect(group).not.toContain('"open"');
   });
 });
