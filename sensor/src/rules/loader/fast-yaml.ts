@@ -293,17 +293,7 @@ class FastParser {
       end = t;
       if (segEnd !== e || e >= n) { next = e >= n ? n : e + 1; break; }
       // Continuation: the next non-blank line, if indented at least indentNext and not a comment.
-      let q = e + 1;
-      let found = -1;
-      for (;;) {
-        let i = q;
-        while (s.charCodeAt(i) === SP) i++;
-        if (i >= n) break;
-        const ch = s.charCodeAt(i);
-        if (ch === NL) { q = i + 1; continue; }
-        if (i - q >= indentNext && ch !== HASH) found = i;
-        break;
-      }
+      const found = continuationStart(s, e + 1, indentNext, false);
       if (found === -1) { next = e + 1; break; }
       multi = true;
       pos = found;
@@ -519,17 +509,7 @@ class FastParser {
         continue;
       }
       if (c === NL) {
-        let q = j + 1;
-        let found = -1;
-        for (;;) {
-          let k = q;
-          while (s.charCodeAt(k) === SP) k++;
-          if (k >= n) break;
-          const ch = s.charCodeAt(k);
-          if (ch === NL) { q = k + 1; continue; }
-          if (k - q >= indentNext && ch !== HASH && !isFlowInd(ch)) found = k;
-          break;
-        }
+        const found = continuationStart(s, j + 1, indentNext, true);
         if (found === -1) break;
         multi = true;
         i = found;
@@ -541,6 +521,22 @@ class FastParser {
     const node = plainScalar(multi ? unfoldLines(raw) : raw);
     node.range = [vp, end, end];
     return node;
+  }
+}
+
+/**
+ * Where a plain scalar continues after a line break (`from` = the next line's start): the first character of the
+ * next non-blank line when it is indented at least `indentNext` and starts neither a comment nor, inside a flow
+ * collection, a flow indicator; -1 when the scalar ends at the break.
+ */
+function continuationStart(s: string, from: number, indentNext: number, inFlow: boolean): number {
+  for (let q = from; ;) {
+    let i = q;
+    while (s.charCodeAt(i) === SP) i++;
+    if (i >= s.length) return -1;
+    const ch = s.charCodeAt(i);
+    if (ch === NL) { q = i + 1; continue; }
+    return i - q >= indentNext && ch !== HASH && !(inFlow && isFlowInd(ch)) ? i : -1;
   }
 }
 
