@@ -67,19 +67,6 @@ export function emitCondition(ast: Expr, registry: FieldRegistry, types?: Readon
   return { match, js: source, fields: e.fields, warnings: e.warnings };
 }
 
-/** Is `e` an `evt.type` test (=, ==, in, !=) that every event of every id in `types` passes? */
-function impliedByTypes(e: Expr, types: ReadonlySet<number>): boolean {
-  const test = evtTypeTest(e);
-  // `intersects` is left alone: its meaning for a single-valued field is not an equality test.
-  if (test === undefined || test.op === 'intersects' || types.size === 0) return false;
-  const { positive, names } = test;
-  for (const id of types) {
-    const name = staticEventTypeName(id);
-    if (name === undefined || names.includes(name) !== positive) return false;
-  }
-  return true;
-}
-
 /**
  * What a group of conditions judged together shares (compiler/group.ts): the event types every event they see
  * has, and how often each subexpression occurs among them (by exprKey; a repeated one is computed once per call).
@@ -130,6 +117,7 @@ const FALSE = js`false`;
 /** The constant value of an `evt.type` test on every event of `types`, when they all agree (never for generic events). */
 function typeTestValue(e: Expr, types: ReadonlySet<number>): boolean | undefined {
   const test = evtTypeTest(e);
+  // `intersects` is left alone: its meaning for a single-valued field is not an equality test.
   if (test === undefined || test.op === 'intersects' || types.size === 0) return undefined;
   let value: boolean | undefined;
   for (const id of types) {
@@ -163,11 +151,11 @@ export class Emitter {
 
   /** Like expr, leaving out top-level `evt.type` conjuncts that hold for every event of `types`. */
   conjunction(e: Expr, types: ReadonlySet<number>): Code {
-    if (e.kind !== 'and') { const c = this.expr(e); return impliedByTypes(e, types) ? js`true` : c; }
+    if (e.kind !== 'and') { const c = this.expr(e); return typeTestValue(e, types) === true ? js`true` : c; }
     const kept: Code[] = [];
     for (const child of e.children) {
       const c = child.kind === 'and' ? this.conjunction(child, types) : this.expr(child);
-      if (!impliedByTypes(child, types)) kept.push(c);
+      if (typeTestValue(child, types) !== true) kept.push(c);
     }
     return kept.length === 0 ? js`true` : js`(${join(kept, ' && ')})`;
   }
