@@ -51,17 +51,21 @@ export function mitreFromTags(tags: readonly string[]): { tactics: string[]; tec
   return { tactics, techniques };
 }
 
+/** The index just past the JSON string that starts at text[i] (a quote), or -1 when it does not end. */
+function stringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) { const c = text[j]; if (c === '\\') j++; else if (c === '"') return j + 1; }
+  return -1;
+}
+
 /** The output_fields JSON text of a Falco JSON line, exactly as written (integers keep all their digits). */
 function outputFieldsText(line: string): string {
   const start = line.indexOf('"output_fields":');
   if (start < 0) return '{}';
-  let i = start + '"output_fields":'.length;
+  const i = start + '"output_fields":'.length;
   let depth = 0;
-  let inStr = false;
   for (let j = i; j < line.length; j++) {
     const c = line[j];
-    if (inStr) { if (c === '\\') j++; else if (c === '"') inStr = false; continue; }
-    if (c === '"') inStr = true;
+    if (c === '"') { const end = stringEnd(line, j); if (end < 0) return '{}'; j = end - 1; }
     else if (c === '{') depth++;
     else if (c === '}') { depth--; if (depth === 0) return line.slice(i, j + 1); }
   }
@@ -76,21 +80,17 @@ function outputFieldsText(line: string): string {
 function flatFieldsText(text: string): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   const n = text.length;
-  const str = (i: number): number => { // index after the string starting at text[i] === '"'
-    for (let j = i + 1; j < n; j++) { const c = text[j]; if (c === '\\') j++; else if (c === '"') return j + 1; }
-    return -1;
-  };
   let i = 1;
   while (i < n) {
     while (text[i] === ' ' || text[i] === ',') i++;
     if (text[i] === '}') return out;
     if (text[i] !== '"') return undefined;
-    const keyEnd = str(i);
+    const keyEnd = stringEnd(text, i);
     if (keyEnd < 0 || text[keyEnd] !== ':') return undefined;
     const key = JSON.parse(text.slice(i, keyEnd)) as string;
     i = keyEnd + 1;
     if (text[i] === '"') {
-      const end = str(i);
+      const end = stringEnd(text, i);
       if (end < 0) return undefined;
       out[key] = JSON.parse(text.slice(i, end)) as string;
       i = end;
