@@ -2,8 +2,8 @@
 // --json for the machine shape, --dump-js for the generated code: each rule's, then the per-event-type functions
 // the engine runs) and `sensord rules list [--rules PATH...]`.
 import { formatMessage, loadRuleSet, type LoadedRuleSet } from '../../rules/loader/index.js';
-import type { CompiledRule, LoadMessage } from '../../rules/types.js';
-import { compileRuleGroup } from '../../rules/compiler/group.js';
+import type { LoadMessage } from '../../rules/types.js';
+import { compileRuleGroup, typesByMembers } from '../../rules/compiler/group.js';
 import { EVENTS } from '../../schema/index.js';
 
 export interface ValidateOptions { json?: boolean; dumpJs?: boolean }
@@ -22,27 +22,15 @@ export function runRulesValidate(paths: readonly string[], opts: ValidateOptions
         out('');
       }
       // What the engine runs: one function per set of event types that have the same enabled rules.
-      for (const g of ruleGroups(set)) {
+      for (const g of typesByMembers(set.byEventType, (r) => r.id)) {
         const names = [...new Set(g.types.map((t) => EVENTS[t].name))].join(', ');
-        out(`// event types ${names} (${g.types.length} event ids): ${g.rules.length} rule(s): ${g.rules.map((r) => `'${r.name}'`).join(', ')}`);
-        out(compileRuleGroup(g.rules, new Set(g.types)).js);
+        out(`// event types ${names} (${g.types.length} event ids): ${g.members.length} rule(s): ${g.members.map((r) => `'${r.name}'`).join(', ')}`);
+        out(compileRuleGroup(g.members, new Set(g.types)).js);
         out('');
       }
     }
   }
   return set.errors.length === 0 ? 0 : 1;
-}
-
-/** The enabled syscall rules by event type, types with the same rules together (as the engine groups them). */
-function ruleGroups(set: LoadedRuleSet): Array<{ types: number[]; rules: readonly CompiledRule[] }> {
-  const byKey = new Map<string, { types: number[]; rules: readonly CompiledRule[] }>();
-  set.byEventType.forEach((rules, type) => {
-    if (rules.length === 0) return;
-    const key = rules.map((r) => r.id).join(',');
-    const g = byKey.get(key);
-    if (g === undefined) byKey.set(key, { types: [type], rules }); else g.types.push(type);
-  });
-  return [...byKey.values()];
 }
 
 /** Falco's -V text: per invocation `<files>: Ok|Invalid`, then counted errors and warnings. */

@@ -57,3 +57,18 @@ export function compileRuleGroup(members: readonly GroupMember[], types: Readonl
   const judge = new Function('H', 'R', source)(hoisted, fallbacks) as GroupJudge;
   return { judge, js: source };
 }
+
+/**
+ * Event types with the same members, together (by the members' ids, in order): one group function serves them
+ * all. `lists[type]` holds the members judged for that type; types without members are left out.
+ */
+export function typesByMembers<T>(lists: ReadonlyArray<readonly T[] | undefined>, id: (member: T) => number): Array<{ types: number[]; members: readonly T[] }> {
+  const byKey = new Map<string, { types: number[]; members: readonly T[] }>();
+  lists.forEach((members, type) => {
+    if (members === undefined || members.length === 0) return;
+    const key = members.map(id).join(',');
+    const g = byKey.get(key);
+    if (g === undefined) byKey.set(key, { types: [type], members }); else g.types.push(type);
+  });
+  return [...byKey.values()];
+}

@@ -13,7 +13,7 @@ import { compileRuleOutput, type RuleOutput } from './rule-output.js';
 import { TokenBuckets, type RateLimit } from './rate-limit.js';
 import { eventTypesOf, ruleFilter, type RuleFilter } from './selection.js';
 import { EngineError } from './errors.js';
-import { compileRuleGroup, type GroupJudge } from '../compiler/group.js';
+import { compileRuleGroup, typesByMembers, type GroupJudge } from '../compiler/group.js';
 
 export interface EngineOptions extends RuleFilter {
   /** Per-rule token bucket; null/undefined = no rate limiting (Falco's default). */
@@ -80,11 +80,10 @@ export interface EngineStats {
  */
 export class RuleGroup {
   private compiled: GroupJudge | null = null;
-  readonly types = new Set<number>();
   /** Counts a throwing condition against its rule (the generated function goes on with the next rule). */
   readonly onError: (member: number, error: unknown) => void;
 
-  constructor(readonly list: readonly ActiveRule[], set: PreparedSet, onRuleError: EngineOptions['onRuleError']) {
+  constructor(readonly list: readonly ActiveRule[], set: PreparedSet, onRuleError: EngineOptions['onRuleError'], readonly types: readonly number[]) {
     this.onError = (member, error) => set.ruleError(list[member], error, onRuleError);
   }
 
@@ -92,11 +91,11 @@ export class RuleGroup {
     if (this.compiled !== null) return this.compiled;
     const list = this.list;
     try {
-      this.compiled = compileRuleGroup(list.map((a) => a.rule), this.types).judge;
+      this.compiled = compileRuleGroup(list.map((a) => a.rule), new Set(this.types)).judge;
     } catch (e) {
       // Every member compiled alone; should the shared function not (a compiler bug), each rule is called alone:
       // the same answers, only slower. Said once on stderr, not hidden.
-      process.emitWarning(`rules of event types ${[...this.types].join(',')} are judged one by one: ${(e as Error).message}`, 'SensordRuleGroupWarning');
+      process.emitWarning(`rules of event types ${this.types.join(',')} are judged one by one: ${(e as Error).message}`, 'SensordRuleGroupWarning');
       this.compiled = (ctx, from, onError) => {
         for (let k = from; k < list.length; k++) {
           try { if (list[k].rule.matchIndexed(ctx)) return k; } catch (e) { onError(k, e); }
@@ -111,7 +110,6 @@ export class RuleGroup {
 /** A rule set filtered (priority, tags), with outputs compiled and counters: what the engine runs. */
 export class PreparedSet {
   readonly rules: readonly ActiveRule[];
-  readonly byType: ReadonlyArray<readonly ActiveRule[]>;
   /** The group judging each event type (undefined: no rule for it); types with the same rules share one. */
   readonly groups: ReadonlyArray<RuleGroup | undefined>;
   /** Event types the running rules need (the probe's selection source). */
@@ -146,29 +144,20 @@ export class PreparedSet {
       byRule.set(rule, a);
     }
     if (problems.length > 0) throw new EngineError('EOUTPUT', problems.join('\n'));
-    const byType: ActiveRule[][] = [];
-    ruleSet.byEventType.forEach((list, type) => {
+    const byType: ActiveRule[][] = ruleSet.byEventType.map((list) => {
       const kept: ActiveRule[] = [];
       for (const r of list) { const a = byRule.get(r); if (a !== undefined) kept.push(a); }
-      byType[type] = kept;
+      return kept;
     });
     this.rules = active;
-    this.byType = byType;
     const groups: (RuleGroup | undefined)[] = [];
-    const byMembers = new Map<string, RuleGroup>();
-    byType.forEach((list, type) => {
-      if (list.length === 0) return;
-      const key = list.map((a) => a.index).join(',');
-      let g = byMembers.get(key);
-      if (g === undefined) { g = new RuleGroup(list, this, opts.onRuleError); byMembers.set(key, g); }
-      g.types.add(type);
-      groups[type] = g;
-    });
-    this.groups = groups;
     this.metadataTypes = new Uint8Array(byType.length);
-    byType.forEach((list, type) => {
-      if (list.some((a) => a.rule.usesMetadata || a.output.usesMetadata)) this.metadataTypes[type] = 1;
-    });
+    for (const { types, members } of typesByMembers(byType, (a) => a.index)) {
+      const g = new RuleGroup(members, this, opts.onRuleError, types);
+      const usesMetadata = members.some((a) => a.rule.usesMetadata || a.output.usesMetadata);
+      for (const t of types) { groups[t] = g; if (usesMetadata) this.metadataTypes[t] = 1; }
+    }
+    this.groups = groups;
     this.eventTypes = eventTypesOf(active.map((a) => a.rule));
     const n = active.length;
     this.matches = new Float64Array(n);
