@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sharedPath } from '../helpers/shared.js';
+import type { DropFlags } from '../../sensor/src/daemon/drops.js';
 
 export type Selector = { kind: 'all' } | { kind: 'rule'; name: string } | { kind: 'priority'; priority: string };
 export interface CountAssertion { text: string; selector: Selector; op: '==' | '>' | '<' | '>=' | '<=' | '!='; n: number }
@@ -29,6 +30,8 @@ export interface Case {
   hostname?: string;
   /** Falco config files the test passes (-c); sensord has no falco.yaml. */
   configs: string[];
+  /** Their syscall_event_drops section, as the --drop-* flags of `sensord replay` (dropFlagsOf). */
+  drops?: DropFlags;
   exitCode: number;
   counts: CountAssertion[];
   streams: StreamAssertion[];
@@ -85,6 +88,10 @@ export function testingCases(): Case[] {
       allEvents: false, tags: [], disabledTags: [], json: false, jsonIncludeOutput: true, jsonIncludeTags: true,
       iso8601: false, configs: t.configs ?? [], exitCode: t.exit_code ?? 0, counts: [], streams: [],
     };
+    for (const f of c.configs) {
+      const drops = dropFlagsOf(parse(readFileSync(path.join(FALCO035(), 'confs', f), 'utf8')) as FalcoConfig);
+      if (drops) c.drops = drops;
+    }
     for (const o of t.options ?? []) {
       if (o === 'WithAllEvents()') c.allEvents = true;
       else if (o === 'WithOutputJSON()') c.json = true;
@@ -112,6 +119,21 @@ export function testingCases(): Case[] {
     out.push(c);
   }
   return out;
+}
+
+interface FalcoConfig {
+  syscall_event_drops?: { actions?: string[]; threshold?: number; rate?: number; max_burst?: number; simulate_drops?: boolean };
+}
+
+/** A falco.yaml's syscall_event_drops section as the flags a user passes to `sensord replay`/`run`. */
+export function dropFlagsOf(conf: FalcoConfig): DropFlags | undefined {
+  const d = conf.syscall_event_drops;
+  if (!d) return undefined;
+  const str = (v: number | undefined) => (v === undefined ? undefined : String(v));
+  return {
+    dropActions: d.actions, dropThreshold: str(d.threshold), dropRate: str(d.rate), dropMaxBurst: str(d.max_burst),
+    simulateDrops: d.simulate_drops,
+  };
 }
 
 interface FalcoTestEntry {

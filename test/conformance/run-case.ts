@@ -8,6 +8,7 @@ import { formatLoadMessage } from '../../sensor/src/rules/engine/index.js';
 import { openScap } from '../../sensor/src/source/scap-reader.js';
 import { detectionSummary, jsonLine, textLine, type Alert } from '../../sensor/src/output/index.js';
 import { EVENTS } from '../../sensor/src/schema/index.js';
+import { DropMonitor, DropPolicyError, dropPolicyFrom } from '../../sensor/src/daemon/drops.js';
 import type { Case } from './cases.js';
 
 export interface CaseResult {
@@ -45,13 +46,32 @@ export async function runCase(c: Case, opts: RunOptions = {}): Promise<CaseResul
     for (const e of set.errors) stderr += `sensord: error: ${formatLoadMessage(e)}\n`;
     return { exitCode: 1, alerts: [], stdout: '', stderr, fileLines: [] };
   }
+  // Falco's syscall_event_drops as `sensord replay --drop-*` takes it (a bad value: exit 2, as replay does).
+  let policy;
+  try {
+    policy = dropPolicyFrom(c.drops ?? {});
+  } catch (e) {
+    if (!(e instanceof DropPolicyError)) throw e;
+    return { exitCode: 2, alerts: [], stdout: '', stderr: `sensord replay: ${e.message} [${e.code}]\n`, fileLines: [] };
+  }
   const alerts: Alert[] = [];
+  let drops: DropMonitor | undefined;
   const engine = new Engine(set, {
     tags: c.tags, disabledTags: c.disabledTags,
     minPriority: c.minPriority !== undefined ? parsePriority(c.minPriority) : undefined,
     timeIso8601: c.iso8601, outputFields: c.json, ruleMatching: opts.ruleMatching ?? RULE_MATCHING,
     emit: (a) => { alerts.push(a); },
+    beforeJudge: policy === null ? undefined : (ev) => drops!.event(ev.ts),
   });
+  if (policy !== null) {
+    drops = new DropMonitor(policy, {
+      counters: () => ({ events: engine.stats().events, drops: 0 }),
+      log: (msg, level) => { if (level !== 'debug') stderr += `sensord: ${msg}\n`; },
+      alert: (a) => { alerts.push(a); },
+      timeIso8601: c.iso8601,
+    });
+  }
+  let exitCode = 0;
   if (opts.exitOnly) {
     const judge = engine.judge.bind(engine);
     const skip = opts.exitOnly === 'strict' ? SKIP_ANY_ENTER : SKIP_ENTER;
@@ -60,10 +80,11 @@ export async function runCase(c: Case, opts: RunOptions = {}): Promise<CaseResul
   const reader = await openScap(c.capture);
   for (const item of reader) {
     if (item.kind === 'section') { engine.loadMetadata(item.metadata); continue; }
-    await engine.processBatch(item.batch);
+    if (!(await engine.processBatch(item.batch))) { exitCode = 1; break; } // the drop policy's 'exit'
   }
   const hostname = c.hostname ?? 'sensord-conformance';
   const lines = alerts.map((a) => (c.json ? jsonLine(a, hostname, { includeOutput: c.jsonIncludeOutput, includeTags: c.jsonIncludeTags }) : textLine(a)));
   stderr += detectionSummary(engine.stats().rules);
-  return { exitCode: 0, alerts, stdout: lines.map((l) => l + '\n').join(''), stderr, fileLines: lines };
+  if (drops !== undefined) stderr += drops.summary();
+  return { exitCode, alerts, stdout: lines.map((l) => l + '\n').join(''), stderr, fileLines: lines };
 }

@@ -6,7 +6,10 @@ import { configHook } from './config.js';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('sensord')
     .description('Node-level runtime security sensor (Falco event format, Falco rules)')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // A command line commander refuses (unknown flag, missing value) exits 2, as a bad flag value does in every
+    // command; help and --version exit 0. Inherited by the subcommands.
+    .exitOverride((err) => { process.exit(err.exitCode === 1 ? 2 : err.exitCode); });
 
   withProbeFlags(program
     .command('events')
@@ -109,7 +112,13 @@ function withAlertingFlags(cmd: Command): Command {
     .option('--rate-limit <rate[:burst]>', 'per-rule token bucket: alerts per second of event time, burst size')
     .option('--iso8601', 'prefix alerts with an ISO 8601 time (Falco time_format_iso_8601)')
     .option('-o, --output-file <file>', 'also append alerts to FILE')
-    .option('--rule-matching <mode>', "first (Falco's default: the first matching rule alerts) or all");
+    .option('--rule-matching <mode>', "first (Falco's default: the first matching rule alerts) or all")
+    // Falco's syscall_event_drops (daemon/drops.ts); any of these turns the check on.
+    .option('--drop-actions <actions>', "on event drops (checked each second): ignore, log, alert, exit (comma-separated or repeatable; Falco's syscall_event_drops.actions)", collect)
+    .option('--drop-threshold <ratio>', 'share of events dropped within a second that triggers the actions, 0..1 (default 0.1)')
+    .option('--drop-rate <per-second>', 'most drop actions per second (token bucket; default 0.03333, one per 30 s)')
+    .option('--drop-max-burst <n>', 'drop actions allowed in a burst (default 1)')
+    .option('--simulate-drops', 'count one drop at every check, to test the drop actions');
 }
 
 /** `sensord run` with its flags; `--config FILE` fills in the flags not given on the command line. */

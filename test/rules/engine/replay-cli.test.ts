@@ -71,4 +71,32 @@ describe.skipIf(skip)('sensord replay', () => {
     vi.restoreAllMocks();
     expect(io.err()).toMatch(/nonexistent\.scap[\s\S]*Events detected: 0/);
   });
+
+  it("--drop-* flags: Falco's syscall_event_drops over the capture's seconds; 'exit' stops with status 1", async () => {
+    useRuleLoader(() => makeRuleSet([{ name: 'any sendmsg', types: ['sendmsg'], priority: 'NOTICE', output: 'sendmsg seen', match: () => true }]));
+    const ping = sharedPath('corpus/scap/falco/ping_sendto.scap');
+    let io = capture();
+    const rc = await runReplay({ read: ping, rules: ['r.yaml'], dropActions: ['alert'], dropMaxBurst: '10', simulateDrops: true, iso8601: true });
+    vi.restoreAllMocks();
+    expect(rc).toBe(0);
+    const drops = io.out().split('\n').filter((l) => l.includes('Falco internal: syscall event drop'));
+    expect(drops).toHaveLength(9); // a check per second of the ~10 s capture, each with one simulated drop
+    expect(drops[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+\+0000: Debug Falco internal: syscall event drop\. 1 system calls dropped in last second\. \(n_drops=1 n_evts=\d+\)$/);
+    const all = io.out().split('\n').filter((l) => l.includes('Notice sendmsg seen')).length;
+    expect(all).toBe(20); // sysdig -r: 20 sendmsg events
+    expect(io.err()).toMatch(/Syscall event drop monitoring:\n   - event drop detected: 9 occurrences\n   - num times actions taken: 9\n$/);
+
+    io = capture();
+    expect(await runReplay({ read: ping, rules: ['r.yaml'], dropActions: ['exit'], simulateDrops: true })).toBe(1);
+    vi.restoreAllMocks();
+    expect(io.err()).toContain('sensord: Falco internal: syscall event drop. 1 system calls dropped in last second.\nsensord: Exiting.\n');
+    expect(io.err()).toMatch(/event drop detected: 1 occurrences\n   - num times actions taken: 1\n$/);
+    const judged = Number(/Events detected: (\d+)/.exec(io.err())![1]);
+    expect(judged).toBeLessThan(all); // stopped after the first second, before the later sendmsg events
+
+    io = capture();
+    expect(await runReplay({ read: ping, rules: ['r.yaml'], dropActions: ['ignore', 'log'] })).toBe(2);
+    vi.restoreAllMocks();
+    expect(io.err()).toMatch(/"log" does not make sense with the "ignore" action \[EDROPS\]/);
+  });
 });

@@ -2,7 +2,7 @@
 // bootstrapped from /proc, `cat MARKER` raises exactly one alert, SIGHUP swaps in a new set (and a bad one is
 // refused), SIGINT flushes and prints the counts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,5 +75,46 @@ describe.skipIf(skip)('sensord run (live)', () => {
     expect(e).toContain('broken on purpose');
     expect(e).toMatch(/Events detected: 3\n[\s\S]*marker read v1: 1\n   marker read v2: 2\n/);
     expect(e).toMatch(/reloads 1 ok \/ 1 refused/);
+  });
+
+  it("--drop-*: real kernel drops (a 4 KiB ring under an open/close storm) raise Falco's drop alert and counts", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sensord-run-drops-'));
+    const rulesFile = path.join(dir, 'rules.yaml');
+    writeFileSync(rulesFile, '# placeholder: the loader is replaced in this test\n');
+    useRuleLoader(() => makeRuleSet([{ name: 'never', types: ['open', 'openat'], priority: 'ERROR', match: () => false }]));
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out.push(String(c)); return true; });
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; });
+    const done = runRun({
+      rules: [rulesFile], logFormat: 'text', ringBytes: 4096, wakeupBytes: 4096,
+      dropActions: ['alert'], dropThreshold: '0', dropRate: '1', dropMaxBurst: '3',
+    });
+    let storm: ReturnType<typeof spawn> | undefined;
+    try {
+      await until(() => err.join('').includes('running:'), 'startup');
+      // Thousands of open/close pairs per second into a ring of a few dozen events: the kernel must drop.
+      storm = spawn('sh', ['-c', 'while :; do for i in 1 2 3 4 5 6 7 8 9 10; do : </dev/null; done; done'], { stdio: 'ignore' });
+      await until(() => out.join('').includes('Falco internal: syscall event drop'), 'the drop alert', 20_000);
+    } finally {
+      storm?.kill('SIGKILL');
+      process.emit('SIGINT');
+    }
+    const rc = await done;
+    rmSync(dir, { recursive: true, force: true });
+    vi.restoreAllMocks();
+    expect(rc).toBe(0);
+    const alert = out.join('').split('\n').find((l) => l.includes('Falco internal'))!;
+    const m = /: Debug Falco internal: syscall event drop\. (\d+) system calls dropped in last second\. \(n_drops=(\d+) n_evts=(\d+)\)$/.exec(alert);
+    expect(m, alert).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(m![2]).toBe(m![1]);
+    const e = err.join('');
+    const detected = Number(/event drop detected: (\d+) occurrences/.exec(e)?.[1]);
+    const taken = Number(/num times actions taken: (\d+)/.exec(e)?.[1]);
+    expect(detected).toBeGreaterThanOrEqual(1);
+    expect(taken).toBeGreaterThanOrEqual(1);
+    expect(taken).toBeLessThanOrEqual(detected);
+    expect(Number(/(\d+) dropped by the kernel/.exec(e)?.[1])).toBeGreaterThanOrEqual(Number(m![1]));
   });
 });

@@ -8,8 +8,9 @@ import {
   EngineError, checkFilter, formatLoadMessage, loadRules, parsePriority, type EngineOptions, type RateLimit,
 } from '../../rules/engine/index.js';
 import { FileOutput, StdoutOutput, type AlertOutput } from '../../output/index.js';
+import { DropPolicyError, type DropFlags } from '../drops.js';
 
-export interface AlertingOptions {
+export interface AlertingOptions extends DropFlags {
   rules?: string[];
   json?: boolean;
   tag?: string[];
@@ -93,9 +94,9 @@ export function buildOutputs(opts: AlertingOptions): AlertOutput[] {
 
 export function alertHostname(): string { return process.env.SENSORD_HOSTNAME || process.env.FALCO_HOSTNAME || os.hostname(); }
 
-/** Maps EngineError codes to exit codes: configuration problems 2, rule load problems 1. */
+/** Maps EngineError (and drop policy) codes to exit codes: configuration problems 2, rule load problems 1. */
 export function reportEngineError(cmd: string, e: unknown): number {
-  if (e instanceof EngineError) {
+  if (e instanceof EngineError || e instanceof DropPolicyError) {
     process.stderr.write(`sensord ${cmd}: ${e.message} [${e.code}]\n`);
     return e.code === 'ERULES_LOAD' || e.code === 'EOUTPUT' || e.code === 'ELOADER' ? 1 : 2;
   }

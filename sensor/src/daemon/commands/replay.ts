@@ -5,7 +5,8 @@ import { openScap, ScapError, type ScapReader } from '../../source/scap-reader.j
 import { Engine, resolveRulePaths } from '../../rules/engine/index.js';
 import { OutputQueue, detectionSummary } from '../../output/index.js';
 import { CaptureContainers } from '../../enrich/capture.js';
-import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, reportEngineError, step, type AlertingOptions } from './alerting.js';
+import { alertHostname, buildOutputs, engineOptions, loadRuleFiles, log, reportEngineError, step, type AlertingOptions } from './alerting.js';
+import { DropMonitor, dropPolicyFrom } from '../drops.js';
 
 export interface ReplayOptions extends AlertingOptions { read: string }
 
@@ -17,17 +18,30 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
     .then((reader) => ({ reader }), (error: unknown) => ({ error }));
   let queue!: OutputQueue;
   let engine: Engine;
+  let drops: DropMonitor | undefined;
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
+    // Falco's syscall_event_drops: a capture file loses nothing, so only simulate_drops makes it act.
+    const policy = dropPolicyFrom(opts);
     const paths = resolveRulePaths(opts.rules);
     const ruleSet = await step('load rules', () => loadRuleFiles(paths, !quiet), quiet);
     queue = new OutputQueue(buildOutputs(opts), {
       hostname: alertHostname(), policy: 'block',
       onError: (name, kind, e) => process.stderr.write(`sensord replay: output ${name}: ${kind} failed: ${(e as Error).message}\n`),
     });
+    if (policy !== null) engineOpts.beforeJudge = (ev) => drops!.event(ev.ts);
     engine = new Engine(ruleSet, engineOpts);
     // container.* and k8s.* come from the container events the capture carries, as in Falco's -e.
     engine.fields.metadata = new CaptureContainers(engine.state);
+    const eng = engine;
+    if (policy !== null) {
+      drops = new DropMonitor(policy, {
+        counters: () => ({ events: eng.stats().events, drops: 0 }),
+        log: (msg, level) => { if (level !== 'debug' || !quiet) log(msg); },
+        alert: (a) => { void queue.push(a); },
+        timeIso8601: opts.iso8601 === true,
+      });
+    }
   } catch (e) {
     return reportEngineError('replay', e);
   }
@@ -38,7 +52,7 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
     if (reader === undefined) throw error;
     for await (const item of reader) {
       if (item.kind === 'section') { engine.loadMetadata(item.metadata); continue; }
-      await engine.processBatch(item.batch);
+      if (!(await engine.processBatch(item.batch))) { rc = 1; break; } // the drop policy's 'exit'
     }
   } catch (e) {
     if (!(e instanceof ScapError)) throw e;
@@ -48,6 +62,7 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
   await step('flush outputs', () => queue.close(), quiet);
   const st = engine.stats();
   process.stderr.write(detectionSummary(st.rules));
+  if (drops !== undefined) process.stderr.write(drops.summary());
   if (!quiet) process.stderr.write(`Events: ${st.events}; rule evaluations: ${st.evaluations}; rule errors: ${st.ruleErrors}\n`);
   return rc;
 }

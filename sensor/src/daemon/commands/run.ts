@@ -15,6 +15,7 @@ import { configureLogger, type LogFormat } from '../log.js';
 import { Telemetry, blindDetectorFrom, httpOutputFrom, type TelemetryFlags } from '../telemetry.js';
 import { grpcOutputFrom, type GrpcFlags } from '../grpc-options.js';
 import { enrichmentFrom, type EnrichFlags, type EnrichSetup } from '../enrich-options.js';
+import { DropMonitor, DropPolicyError, dropPolicyFrom } from '../drops.js';
 
 /** output_fields every alert carries when enrichment runs (Falco's -pc/-pk fields, and the pod's labels). */
 export const ALERT_METADATA_FIELDS = [
@@ -49,8 +50,21 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   let probe: import('../../source/live.js').LiveSource | undefined;
   let reloaderRef: RuleReloader | undefined;
   let enrich: EnrichSetup | null = null;
+  let drops: DropMonitor | undefined;
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
+    // Falco's syscall_event_drops, on the probe's counters (sensord's own loss alert is --blind-threshold).
+    const policy = dropPolicyFrom(opts);
+    if (policy !== null) {
+      drops = new DropMonitor(policy, {
+        counters: () => { const s = probe?.stats(); return { events: s?.events ?? 0, drops: s?.drops ?? 0 }; },
+        log: (msg, level) => logger[level](msg),
+        alert: (a) => { void queue.push(a); },
+        timeIso8601: opts.iso8601 === true,
+      });
+      const monitor = drops;
+      engineOpts.beforeJudge = (ev) => monitor.event(ev.ts);
+    }
     enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
     engineOpts.metadata = enrich?.store ?? null;
     // With metadata, every alert's output_fields carries the container and pod (the SOC's first question).
@@ -87,7 +101,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
     });
   } catch (e) {
     await enrich?.store.close(); // its runtime clients and timers must not keep the process alive
-    if (e instanceof EngineError) return reportEngineError('run', e);
+    if (e instanceof EngineError || e instanceof DropPolicyError) return reportEngineError('run', e);
     process.stderr.write(`sensord run: ${(e as Error).message}\n`);
     return 2;
   }
@@ -177,7 +191,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
       const batch = await source.next();
       if (!batch) break;
       if (batch.count === 0) continue;
-      await engine.processBatch(batch);
+      if (!(await engine.processBatch(batch))) { rc = 1; break; } // the drop policy's 'exit'
     }
   } catch (e) {
     log(`event loop failed: ${(e as Error).stack ?? String(e)}`, 'error');
@@ -204,6 +218,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   process.stderr.write(
     `Events: ${st.events} judged, ${probeStats.drops} dropped by the kernel; alerts ${st.alerts} (suppressed ${st.suppressed}, ` +
     `output drops ${q.dropped}); rule errors ${st.ruleErrors}; reloads ${rl.succeeded} ok / ${rl.failed} refused\n`);
+  if (drops !== undefined) process.stderr.write(drops.summary());
   if (enrich) {
     const m = enrich.store.stats();
     process.stderr.write(

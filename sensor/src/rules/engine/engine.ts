@@ -41,6 +41,11 @@ export interface EngineOptions extends RuleFilter {
   metadata?: (MetadataGate & MetadataView) | null;
   /** Fields added to every alert's output_fields (the container and pod block when enrichment runs). */
   extraOutputFields?: readonly string[];
+  /**
+   * Called with every event after the state took it and before the rules judge it (Falco's syscall_event_drops
+   * check sits there); returning false stops processBatch before that event is judged.
+   */
+  beforeJudge?: (ev: EventView) => boolean;
 }
 
 /** A rule that runs, with its compiled output and alert constants. */
@@ -224,14 +229,20 @@ export class Engine {
     this.formatter.loadMetadata(md);
   }
 
-  /** Every event of a batch, in order: number it, update state, judge it. Awaits output back-pressure. */
-  async processBatch(batch: EventBatch): Promise<void> {
+  /**
+   * Every event of a batch, in order: number it, update state, judge it. Awaits output back-pressure. Returns
+   * false when the beforeJudge option stopped it (the rest of the batch is left alone), else true.
+   */
+  async processBatch(batch: EventBatch): Promise<boolean> {
     const view = this.sequencer.view;
+    const before = this.opts.beforeJudge;
     for (let k = 0; k < batch.count; k++) {
       if (!this.sequencer.advance(batch, k)) continue;
+      if (before !== undefined && !before(view)) return false;
       this.judge(view);
       if (this.wait !== undefined) { const w = this.wait; this.wait = undefined; await w; }
     }
+    return true;
   }
 
   /**
