@@ -8,7 +8,8 @@
 // naming the file, line and key. Values pass through the option's own parser, as they would on the command line.
 import { readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
-import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { loadYaml } from '../rules/loader/yaml-nodes.js';
 
 export class ConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
@@ -20,6 +21,7 @@ export interface ConfigEntry { key: string; value: unknown; line: number }
 export function readConfigFile(file: string): ConfigEntry[] {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw new ConfigError(`--config ${file}: ${(e as Error).message}`); }
+  const { LineCounter, isMap, isScalar, parseDocument } = loadYaml(); // loaded when a command is given --config
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {

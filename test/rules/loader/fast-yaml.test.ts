@@ -4,10 +4,12 @@
 // Falco's rules with the fast path on and off gives the same rules, errors and warnings (with file:line:col).
 import { describe, expect, it, afterEach } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import { fastParseYaml, lineStartsOf } from '../../../sensor/src/rules/loader/fast-yaml.js';
 import { useFastYaml } from '../../../sensor/src/rules/loader/read.js';
+import { linePos } from '../../../sensor/src/rules/loader/yaml-nodes.js';
 import { loadRuleSet, loadRuleSetFromTexts, type LoadedRuleSet } from '../../../sensor/src/rules/loader/index.js';
 import { REPO_ROOT, skipWithoutShared, sharedPath } from '../../helpers/shared.js';
 
@@ -70,6 +72,29 @@ describe('fast-yaml: rules files', () => {
       parseDocument(text, { lineCounter: lc });
       expect(lineStartsOf(text), JSON.stringify(text)).toEqual(lc.lineStarts);
     }
+  });
+
+  it("linePos gives yaml's LineCounter positions at every offset", () => {
+    for (const f of files.slice(0, 6)) {
+      const text = readFileSync(f, 'utf8');
+      const lc = new LineCounter();
+      parseDocument(text, { lineCounter: lc });
+      const starts = lineStartsOf(text);
+      for (let off = 0; off <= text.length; off += 7) expect(linePos(starts, off), `${f}@${off}`).toEqual(lc.linePos(off));
+    }
+  });
+
+  it('loading rules files the fast path takes does not load the yaml package (its cold import is ~25 ms)', () => {
+    const loader = path.join(REPO_ROOT, 'dist', 'sensor', 'src', 'rules', 'loader', 'index.js');
+    const script = `const m = await import(${JSON.stringify(loader)});
+      const set = m.loadRuleSet(${JSON.stringify(skip ? [path.join(REPO_ROOT, 'rules')] : [FALCO[0], path.join(REPO_ROOT, 'rules')])});
+      const { createRequire } = await import('node:module');
+      const cache = createRequire(import.meta.url).cache;
+      console.log(JSON.stringify({ rules: set.rules.length, errors: set.errors.length, yaml: Object.keys(cache).some((k) => k.includes('/node_modules/yaml/')) }));`;
+    const r = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { rules: number; errors: number; yaml: boolean };
+    expect(r.errors).toBe(0);
+    expect(r.rules).toBeGreaterThan(25);
+    expect(r.yaml).toBe(false);
   });
 });
 

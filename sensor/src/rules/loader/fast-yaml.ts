@@ -1,5 +1,5 @@
 // fast-yaml: a line-oriented fast path for the YAML that rules files use, returning the node tree the `yaml`
-// package's parseDocument would (its own YAMLSeq/YAMLMap/Pair/Scalar classes, values resolved by the YAML 1.2 core
+// package's parseDocument would (the same node model, yaml-nodes.ts, without loading yaml; values by the YAML 1.2 core
 // schema, and `range` = [start, valueEnd, nodeEnd] exactly as yaml's composer sets it, including where trailing
 // comments end a node). The `yaml` lexer walks the text char by char through generators, which is slow in a cold
 // process; this walks lines with indexOf and sticky regexes.
@@ -11,10 +11,9 @@
 // Anything else — tabs or CR anywhere, a BOM, anchors/aliases/tags, flow mappings, explicit or quoted keys,
 // directives, a second document, any construct yaml would report as an error, or a layout whose comment placement
 // is not modelled — makes `fastParseYaml` return null, and the caller uses yaml's parseDocument.
-import { Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Pair, Scalar, YAMLMap, YAMLSeq, type Range } from './yaml-nodes.js';
 
 type FastNode = Scalar | YAMLMap | YAMLSeq;
-type Range = [number, number, number];
 
 const SP = 32, NL = 10, HASH = 35, DASH = 45, COLON = 58, COMMA = 44, SQ = 39, DQ = 34;
 const LBRACK = 91, RBRACK = 93, LBRACE = 123, RBRACE = 125, PIPE = 124, GT = 62, QMARK = 63;

@@ -1,7 +1,7 @@
 // read: rules file text → typed items with positions (Falco rule_loader_reader). Checks the YAML structure
 // (a sequence of maps; each item's keys and value types, append/override shapes) and nothing about meaning.
 // Pure: text in, items and messages out.
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, linePos, loadYaml, type Node, type Pair, type YAMLMap } from './yaml-nodes.js';
 import { PRIORITIES, type Priority, type SourceLocation } from '../types.js';
 import type { SourceSegment } from '../parser/source.js';
 import { Context, errorMessage, warningMessage, type ErrorCode } from './messages.js';
@@ -77,9 +77,9 @@ export function useFastYaml(on: boolean): void { fastYaml = on; }
 export function readRulesText(file: string, text: string, files: ReadonlyMap<string, string>): ReadResult {
   const errors: LoadMessage[] = [];
   const warnings: LoadMessage[] = [];
-  const lc = new LineCounter();
+  const lineStarts = lineStartsOf(text);
   const pos = (offset: number): SourceLocation => {
-    const p = lc.linePos(offset);
+    const p = linePos(lineStarts, offset);
     return { file, line: p.line, col: p.col };
   };
   const root = new Context([{ file, line: 1, col: 1, item_type: 'rules content', item_name: '' }], files);
@@ -88,15 +88,13 @@ export function readRulesText(file: string, text: string, files: ReadonlyMap<str
   if (fastYaml) {
     try { contents = fastParseYaml(text); } catch { contents = null; } // a fast-path bug must not cost the file: yaml decides
   }
-  if (contents !== null) {
-    for (const offset of lineStartsOf(text)) lc.addNewLine(offset);
-  } else {
-    const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: false });
+  if (contents === null) {
+    const doc = loadYaml().parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) errors.push(errorMessage('LOAD_ERR_YAML_PARSE', e.message.split('\n')[0], root.child(pos(e.pos[0]), 'rules content')));
       return { items: [], errors, warnings };
     }
-    contents = doc.contents;
+    contents = doc.contents as Node | null;
   }
   if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) return { items: [], errors, warnings };
   if (!isSeq(contents)) {
@@ -126,7 +124,7 @@ class Reader {
   constructor(private readonly text: string, private readonly pos: (offset: number) => SourceLocation, private readonly warnings: LoadMessage[]) {}
 
   item(map: YAMLMap, at: Context): ReadItem | undefined {
-    const keys = new Map<string, Pair<unknown, unknown>>();
+    const keys = new Map<string, Pair>();
     for (const p of map.items) if (isScalar(p.key)) keys.set(String(p.key.value), p);
     const has = (k: string): boolean => keys.has(k);
     if (has('required_engine_version')) return this.engineVersion(keys, at);
@@ -140,11 +138,11 @@ class Reader {
 
   // ---- value helpers: each error points at the key's value ----
 
-  private valueCtx(p: Pair<unknown, unknown>, parent: Context, key: string): Context {
+  private valueCtx(p: Pair, parent: Context, key: string): Context {
     return parent.child(this.pos(rangeStart((p.value ?? p.key) as Node)), key);
   }
 
-  private string(keys: Map<string, Pair<unknown, unknown>>, key: string, parent: Context, required = false): string | undefined {
+  private string(keys: Map<string, Pair>, key: string, parent: Context, required = false): string | undefined {
     const p = keys.get(key);
     if (p === undefined || p.value === null || p.value === undefined) {
       if (required) throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Item has no mapping for key '${key}'`, parent);
@@ -163,7 +161,7 @@ class Reader {
     return r !== undefined && r !== null ? this.text.slice(r[0], r[1]).trim() : String(v.value);
   }
 
-  private bool(keys: Map<string, Pair<unknown, unknown>>, key: string, parent: Context): boolean | undefined {
+  private bool(keys: Map<string, Pair>, key: string, parent: Context): boolean | undefined {
     const p = keys.get(key);
     if (p === undefined) return undefined;
     const v = p.value as Node | null;
@@ -175,7 +173,7 @@ class Reader {
     throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Value for key '${key}' is not a boolean`, this.valueCtx(p, parent, key));
   }
 
-  private stringList(keys: Map<string, Pair<unknown, unknown>>, key: string, parent: Context): string[] | undefined {
+  private stringList(keys: Map<string, Pair>, key: string, parent: Context): string[] | undefined {
     const p = keys.get(key);
     if (p === undefined) return undefined;
     const v = p.value as Node | null;
@@ -188,7 +186,7 @@ class Reader {
   }
 
   /** Text of a condition/output with a map from value offsets to file positions (works for plain, quoted and block scalars). */
-  private piece(keys: Map<string, Pair<unknown, unknown>>, key: string, parent: Context): TextPiece | undefined {
+  private piece(keys: Map<string, Pair>, key: string, parent: Context): TextPiece | undefined {
     const p = keys.get(key);
     if (p === undefined) return undefined;
     const text = this.string(keys, key, parent) ?? '';
@@ -204,7 +202,7 @@ class Reader {
     };
   }
 
-  private override(keys: Map<string, Pair<unknown, unknown>>, parent: Context, appendable: Set<string>, replaceable: Set<string>, itemKeys: Set<string>): Record<string, OverrideMode> | undefined {
+  private override(keys: Map<string, Pair>, parent: Context, appendable: Set<string>, replaceable: Set<string>, itemKeys: Set<string>): Record<string, OverrideMode> | undefined {
     const p = keys.get('override');
     if (p === undefined) return undefined;
     const ctx = this.valueCtx(p, parent, 'override');
@@ -232,13 +230,13 @@ class Reader {
     return out;
   }
 
-  private unknownKeys(keys: Map<string, Pair<unknown, unknown>>, allowed: Set<string>, ctx: Context): void {
+  private unknownKeys(keys: Map<string, Pair>, allowed: Set<string>, ctx: Context): void {
     for (const [k, p] of keys) {
       if (!allowed.has(k)) this.warnings.push(warningMessage('LOAD_UNKNOWN_KEY', `Unknown key '${k}'. The key will be ignored.`, ctx.child(this.pos(rangeStart(p.key as Node)), k)));
     }
   }
 
-  private named(keys: Map<string, Pair<unknown, unknown>>, kind: 'list' | 'macro' | 'rule', at: Context): { name: string; ctx: Context } {
+  private named(keys: Map<string, Pair>, kind: 'list' | 'macro' | 'rule', at: Context): { name: string; ctx: Context } {
     const p = keys.get(kind)!;
     const name = this.string(keys, kind, at) ?? '';
     const ctx = at.parent().child(this.pos(rangeStart(p.key as Node)), kind, name);
@@ -248,7 +246,7 @@ class Reader {
 
   // ---- items ----
 
-  private engineVersion(keys: Map<string, Pair<unknown, unknown>>, at: Context): EngineVersionItem {
+  private engineVersion(keys: Map<string, Pair>, at: Context): EngineVersionItem {
     const p = keys.get('required_engine_version')!;
     const ctx = this.valueCtx(p, at, 'required_engine_version');
     const raw = this.string(keys, 'required_engine_version', at, true)!;
@@ -257,7 +255,7 @@ class Reader {
     return { type: 'required_engine_version', version, ctx };
   }
 
-  private pluginVersions(keys: Map<string, Pair<unknown, unknown>>, at: Context): PluginVersionsItem {
+  private pluginVersions(keys: Map<string, Pair>, at: Context): PluginVersionsItem {
     const p = keys.get('required_plugin_versions')!;
     const ctx = this.valueCtx(p, at, 'required_plugin_versions');
     const seq = p.value as Node | null;
@@ -266,7 +264,7 @@ class Reader {
     for (const entry of seq.items) {
       const ectx = at.child(this.pos(rangeStart(entry as Node)), 'required_plugin_versions entry');
       if (!isMap(entry)) throw new ItemError('LOAD_ERR_YAML_VALIDATE', 'Unexpected element type. Each element should be a yaml associative array.', ectx);
-      const ek = new Map<string, Pair<unknown, unknown>>();
+      const ek = new Map<string, Pair>();
       for (const ep of entry.items) if (isScalar(ep.key)) ek.set(String(ep.key.value), ep);
       const name = this.string(ek, 'name', ectx, true)!;
       const version = this.string(ek, 'version', ectx, true)!;
@@ -276,7 +274,7 @@ class Reader {
         if (!isSeq(alt)) throw new ItemError('LOAD_ERR_YAML_VALIDATE', "Value of 'alternatives' is not a sequence", ectx);
         for (const a of alt.items) {
           if (!isMap(a)) throw new ItemError('LOAD_ERR_YAML_VALIDATE', 'Unexpected element type in alternatives', ectx);
-          const ak = new Map<string, Pair<unknown, unknown>>();
+          const ak = new Map<string, Pair>();
           for (const ap of a.items) if (isScalar(ap.key)) ak.set(String(ap.key.value), ap);
           alternatives.push({ name: this.string(ak, 'name', ectx, true)!, version: this.string(ak, 'version', ectx, true)! });
         }
@@ -286,7 +284,7 @@ class Reader {
     return { type: 'required_plugin_versions', plugins, ctx };
   }
 
-  private list(keys: Map<string, Pair<unknown, unknown>>, at: Context): ListItem {
+  private list(keys: Map<string, Pair>, at: Context): ListItem {
     const { name, ctx } = this.named(keys, 'list', at);
     this.unknownKeys(keys, LIST_KEYS, ctx);
     if (!NAME_RE.test(name)) this.warnings.push(warningMessage('LOAD_INVALID_LIST_NAME', `List has an invalid name. List names should match a regular expression: ${NAME_RE.source}`, ctx));
@@ -297,7 +295,7 @@ class Reader {
     return { type: 'list', name, items, append, override, ctx };
   }
 
-  private macro(keys: Map<string, Pair<unknown, unknown>>, at: Context): MacroItem {
+  private macro(keys: Map<string, Pair>, at: Context): MacroItem {
     const { name, ctx } = this.named(keys, 'macro', at);
     this.unknownKeys(keys, MACRO_KEYS, ctx);
     if (!NAME_RE.test(name)) this.warnings.push(warningMessage('LOAD_INVALID_MACRO_NAME', `Macro has an invalid name. Macro names should match a regular expression: ${NAME_RE.source}`, ctx));
@@ -308,7 +306,7 @@ class Reader {
     return { type: 'macro', name, condition, append, override, ctx };
   }
 
-  private rule(keys: Map<string, Pair<unknown, unknown>>, at: Context): RuleItem {
+  private rule(keys: Map<string, Pair>, at: Context): RuleItem {
     const { name, ctx } = this.named(keys, 'rule', at);
     this.unknownKeys(keys, RULE_KEYS, ctx);
     const itemKeys = new Set([...RULE_REPLACEABLE]);
@@ -344,7 +342,7 @@ class Reader {
     return item;
   }
 
-  private exceptions(keys: Map<string, Pair<unknown, unknown>>, parent: Context): ExceptionItem[] | undefined {
+  private exceptions(keys: Map<string, Pair>, parent: Context): ExceptionItem[] | undefined {
     const p = keys.get('exceptions');
     if (p === undefined) return undefined;
     const seq = p.value as Node | null;
@@ -354,7 +352,7 @@ class Reader {
     return seq.items.map((e) => {
       const ectx = parent.child(this.pos(rangeStart(e as Node)), 'exception');
       if (!isMap(e)) throw new ItemError('LOAD_ERR_YAML_VALIDATE', 'Rule exception item must be a map', ectx);
-      const ek = new Map<string, Pair<unknown, unknown>>();
+      const ek = new Map<string, Pair>();
       for (const ep of e.items) if (isScalar(ep.key)) ek.set(String(ep.key.value), ep);
       const name = this.string(ek, 'name', ectx, true)!;
       const nctx = parent.child(this.pos(rangeStart(e as Node)), 'exception', name);
