@@ -39,11 +39,15 @@ metrics-listen: 127.0.0.1:9376
 ring-bytes: 16777216
 spool-max-bytes: 1048576
 tag: filesystem
+drop-actions: [log, alert]
+drop-threshold: 0.2
+simulate-drops: true
 `);
     const o = await parse(['--config', f]);
     expect(o).toMatchObject({
       rules: ['/r/a.yaml', '/r/b.yaml'], json: true, grpc: '127.0.0.1:7000', tlsCa: '/etc/ca.crt', tlsCert: '/etc/c.crt', tlsKey: '/etc/c.key',
       metricsListen: '127.0.0.1:9376', ringBytes: 16777216, spoolMaxBytes: '1048576', tag: ['filesystem'],
+      dropActions: ['log', 'alert'], dropThreshold: '0.2', simulateDrops: true,
     });
   });
 

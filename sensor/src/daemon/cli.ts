@@ -1,4 +1,5 @@
 // The `sensord` command line: one subcommand per user task, each implemented in commands/<name>.ts.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { withProbeFlags } from './live-options.js';
 import { configHook } from './config.js';
@@ -6,6 +7,7 @@ import { configHook } from './config.js';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('sensord')
     .description('Node-level runtime security sensor (Falco event format, Falco rules)')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     // A command line commander refuses (unknown flag, missing value) exits 2, as a bad flag value does in every
     // command; help and --version exit 0. Inherited by the subcommands.
@@ -157,6 +159,15 @@ export function addRunCommand(program: Command): Command {
       const { runRun } = await import('./commands/run.js');
       process.exitCode = await runRun(opts);
     });
+}
+
+/** The version in package.json (the repository root, two levels above dist/sensor/src/daemon/). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Repeatable options accumulate into a list. */
