@@ -61,7 +61,7 @@ export async function runCase(c: Case, opts: RunOptions = {}): Promise<CaseResul
     minPriority: c.minPriority !== undefined ? parsePriority(c.minPriority) : undefined,
     timeIso8601: c.iso8601, outputFields: c.json, ruleMatching: opts.ruleMatching ?? RULE_MATCHING,
     emit: (a) => { alerts.push(a); },
-    beforeJudge: policy === null ? undefined : (ev) => drops!.event(ev.ts),
+    beforeJudge: policy === null ? undefined : (ev) => drops!.event(ev),
   });
   if (policy !== null) {
     drops = new DropMonitor(policy, {

@@ -5,6 +5,9 @@ import { DROP_RULE, DropMonitor, DropPolicyError, dropPolicyFrom, type DropCount
 import type { Alert } from '../../sensor/src/output/types.js';
 
 const S = 1_000_000_000n;
+const US = 1000n; // event times compare to ~256 ns (doubles), so the tests step past a second by microseconds
+/** An event at `ts` as the monitor reads it. */
+const at = (ts: bigint) => ({ ts, tsApproxNs: () => Number(ts) });
 const T0 = 1_700_000_000n * S;
 
 describe('dropPolicyFrom', () => {
@@ -48,22 +51,22 @@ describe('DropMonitor', () => {
     const c = { events: 0, drops: 0 };
     const { m, logs, alerts, reads } = monitor({ actions: ['log', 'alert'], maxBurst: 5, rate: 1 }, c);
     expect(reads()).toBe(1); // the baseline
-    for (let i = 0n; i < 1000n; i++) expect(m.event(T0 + i * 1_000_000n)).toBe(true); // 1 s of events: no check yet
+    for (let i = 0n; i < 1000n; i++) expect(m.event(at(T0 + i * 1_000_000n))).toBe(true); // 1 s of events: no check yet
     expect(reads()).toBe(1);
     c.events = 900; c.drops = 100; // 10% dropped: not above 0.1
-    expect(m.event(T0 + S + 1n)).toBe(true);
+    expect(m.event(at(T0 + S + US))).toBe(true);
     expect(reads()).toBe(2);
     expect(m.detected).toBe(0);
     c.events = 1700; c.drops = 300; // 200 of 1000 in this second: 20%
-    expect(m.event(T0 + 2n * S + 2n)).toBe(true);
-    expect(m.event(T0 + 2n * S + 3n)).toBe(true); // within the second: no second check
+    expect(m.event(at(T0 + 2n * S + 2n * US))).toBe(true);
+    expect(m.event(at(T0 + 2n * S + 3n * US))).toBe(true); // within the second: no second check
     expect(reads()).toBe(3);
     expect([m.detected, m.actionsTaken]).toEqual([1, 1]);
     expect(logs).toEqual(['warn Falco internal: syscall event drop. 200 system calls dropped in last second.']);
     expect(alerts).toHaveLength(1);
     const a = alerts[0]!;
-    expect(a).toMatchObject({ rule: DROP_RULE, priority: 'DEBUG', source: 'internal', tags: [], ts: T0 + 2n * S + 2n });
-    expect(a.output).toBe('2023-11-14T22:13:22.000000002+0000: Debug Falco internal: syscall event drop. 200 system calls dropped in last second. (n_drops=200 n_evts=1000)');
+    expect(a).toMatchObject({ rule: DROP_RULE, priority: 'DEBUG', source: 'internal', tags: [], ts: T0 + 2n * S + 2n * US });
+    expect(a.output).toBe('2023-11-14T22:13:22.000002000+0000: Debug Falco internal: syscall event drop. 200 system calls dropped in last second. (n_drops=200 n_evts=1000)');
     expect(JSON.parse(a.outputFields!)).toEqual({ n_drops: '200', n_evts: '1000' });
     expect(m.summary()).toBe('Syscall event drop monitoring:\n   - event drop detected: 1 occurrences\n   - num times actions taken: 1\n');
   });
@@ -71,8 +74,8 @@ describe('DropMonitor', () => {
   it('spends one token per action: a depleted bucket counts the drop but skips the actions', () => {
     const c = { events: 0, drops: 0 };
     const { m, alerts, logs } = monitor({ actions: ['alert'], rate: 0.5, maxBurst: 1 }, c); // one action per 2 s
-    m.event(T0);
-    for (let s = 1n; s <= 6n; s++) { c.events += 10; c.drops += 10; m.event(T0 + s * S + s); }
+    m.event(at(T0));
+    for (let s = 1n; s <= 6n; s++) { c.events += 10; c.drops += 10; m.event(at(T0 + s * S + s * US)); }
     expect(m.detected).toBe(6); // a check each second, each seeing 50% dropped
     expect(m.actionsTaken).toBe(3); // a full bucket, then a token every 2 s
     expect(alerts).toHaveLength(3);
@@ -81,14 +84,14 @@ describe('DropMonitor', () => {
 
   it("simulate_drops adds one drop per check with threshold 0; 'exit' stops and 'ignore' only counts", () => {
     const quiet = monitor({ actions: ['ignore'], simulate: true, maxBurst: 10 }, { events: 0, drops: 0 });
-    quiet.m.event(T0);
-    for (let s = 1n; s <= 4n; s++) expect(quiet.m.event(T0 + s * S + s)).toBe(true);
+    quiet.m.event(at(T0));
+    for (let s = 1n; s <= 4n; s++) expect(quiet.m.event(at(T0 + s * S + s * US))).toBe(true);
     expect([quiet.m.detected, quiet.m.actionsTaken, quiet.alerts.length]).toEqual([4, 4, 0]);
     expect(quiet.logs.every((l) => l.startsWith('debug '))).toBe(true);
 
     const ex = monitor({ actions: ['exit'], simulate: true }, { events: 0, drops: 0 });
-    expect(ex.m.event(T0)).toBe(true);
-    expect(ex.m.event(T0 + S + 1n)).toBe(false);
+    expect(ex.m.event(at(T0))).toBe(true);
+    expect(ex.m.event(at(T0 + S + US))).toBe(false);
     expect(ex.logs.filter((l) => !l.startsWith('debug '))).toEqual(['error Falco internal: syscall event drop. 1 system calls dropped in last second.', 'error Exiting.']);
   });
 });

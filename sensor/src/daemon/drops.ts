@@ -44,7 +44,7 @@ export class DropPolicyError extends Error {
 
 export const DROP_RULE = 'Falco internal: syscall event drop';
 const ACTIONS: readonly DropAction[] = ['ignore', 'log', 'alert', 'exit'];
-const ONE_SECOND_NS = 1_000_000_000n;
+const ONE_SECOND_NS = 1e9;
 
 function numberFlag(flag: string, text: string | undefined, dflt: number): number {
   if (text === undefined) return dflt;
@@ -99,7 +99,8 @@ export interface DropHooks {
 export class DropMonitor {
   private readonly policy: DropPolicy;
   private readonly bucket: TokenBuckets;
-  private nextCheck = 0n;
+  /** Event time of the next check, ns as a double (exact to ~256 ns: plenty for a once-a-second check). */
+  private nextCheck = 0;
   private last: DropCounters;
   /** Checks that saw drops above the threshold (Falco's "event drop detected"). */
   detected = 0;
@@ -113,13 +114,16 @@ export class DropMonitor {
   }
 
   /**
-   * Called for every event (after the state took it, before the rules judge it) with its time; false = stop (the
-   * 'exit' action ran). The counters are read at most once per second of event time.
+   * Called for every event (after the state took it, before the rules judge it); false = stop (the 'exit' action
+   * ran). Nothing is allocated per event: the counters and the exact (BigInt) time are read at most once per second
+   * of event time.
    */
-  event(ts: bigint): boolean {
-    if (this.nextCheck === 0n) this.nextCheck = ts + ONE_SECOND_NS;
-    if (ts <= this.nextCheck) return true;
-    this.nextCheck = ts + ONE_SECOND_NS;
+  event(ev: { tsApproxNs(): number; readonly ts: bigint }): boolean {
+    const t = ev.tsApproxNs();
+    if (this.nextCheck === 0) this.nextCheck = t + ONE_SECOND_NS;
+    if (t <= this.nextCheck) return true;
+    this.nextCheck = t + ONE_SECOND_NS;
+    const ts = ev.ts;
     const now = this.hooks.counters();
     const events = Math.max(0, now.events - this.last.events);
     let drops = Math.max(0, now.drops - this.last.drops);

@@ -29,7 +29,7 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
       hostname: alertHostname(), policy: 'block',
       onError: (name, kind, e) => process.stderr.write(`sensord replay: output ${name}: ${kind} failed: ${(e as Error).message}\n`),
     });
-    if (policy !== null) engineOpts.beforeJudge = (ev) => drops!.event(ev.ts);
+    if (policy !== null) engineOpts.beforeJudge = (ev) => drops!.event(ev);
     engine = new Engine(ruleSet, engineOpts);
     // container.* and k8s.* come from the container events the capture carries, as in Falco's -e.
     engine.fields.metadata = new CaptureContainers(engine.state);

@@ -63,7 +63,7 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
         timeIso8601: opts.iso8601 === true,
       });
       const monitor = drops;
-      engineOpts.beforeJudge = (ev) => monitor.event(ev.ts);
+      engineOpts.beforeJudge = (ev) => monitor.event(ev);
     }
     enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
     engineOpts.metadata = enrich?.store ?? null;
