@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Backoff,
   KubeApiError,
   KubePodSource,
   containerIdOf,
@@ -130,19 +129,6 @@ describe('PodMeta from a V1Pod', () => {
     };
     expect(containerIdsOf(pod).sort()).toEqual([a, b, c, d, e].sort());
     expect(containerIdOf(`containerd://${a}`)).toBe(a);
-  });
-});
-
-describe('Backoff', () => {
-  it('doubles from the initial delay to the cap, jittered within [b/2, b]', () => {
-    const low = new Backoff(200, 30_000, () => 0);
-    expect(Array.from({ length: 10 }, () => low.next())).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 12_800, 15_000, 15_000]);
-    const high = new Backoff(200, 30_000, () => 0.999999);
-    const seq = Array.from({ length: 10 }, () => high.next());
-    expect(seq.slice(0, 3)).toEqual([200, 400, 800]);
-    expect(Math.max(...seq)).toBe(30_000);
-    high.reset();
-    expect(high.next()).toBe(200);
   });
 });
 

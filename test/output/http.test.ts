@@ -79,10 +79,10 @@ describe('HTTP output', () => {
     expect(new Set(s.reqs.map((r) => r.body)).size).toBe(1);
     expect(out.stats()).toMatchObject({ sent: 1, failed: 0, retried: 2 });
     expect(delays).toHaveLength(2);
-    expect(delays[0]).toBeGreaterThanOrEqual(75);
-    expect(delays[0]).toBeLessThanOrEqual(125);
-    expect(delays[1]).toBeGreaterThanOrEqual(150); // doubled
-    expect(delays[1]).toBeLessThanOrEqual(250);
+    expect(delays[0]).toBeGreaterThanOrEqual(50); // [b/2, b] for b = 100
+    expect(delays[0]).toBeLessThanOrEqual(100);
+    expect(delays[1]).toBeGreaterThanOrEqual(100); // b doubled
+    expect(delays[1]).toBeLessThanOrEqual(200);
   });
 
   it('gives up after the bounded retries, counts the failure, and the queue counts an output error', async () => {

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { OutputError, type AlertOutput } from './types.js';
+import { Backoff } from './backoff.js';
 
 export interface HttpOutputOptions {
   url: string;
@@ -17,7 +18,7 @@ export interface HttpOutputOptions {
   timeoutMs?: number;
   /** Attempts after the first one (default 3). */
   retries?: number;
-  /** First backoff (default 200 ms), doubled per retry, capped at `maxBackoffMs` (default 5000 ms); ±25 % jitter. */
+  /** First backoff (default 200 ms), doubled per retry, capped at `maxBackoffMs` (default 5000 ms); each delay is drawn from [b/2, b] (output/backoff.ts). */
   backoffMs?: number;
   maxBackoffMs?: number;
   /** Requests out at once (default 4); also the agent's socket limit. */
@@ -114,6 +115,7 @@ export class HttpOutput implements AlertOutput {
   stats(): HttpOutputStats { return { ...this.counters, inFlight: this.inFlight.size }; }
 
   private async deliver(body: string): Promise<void> {
+    const backoff = new Backoff(this.opts.backoffMs, this.opts.maxBackoffMs);
     for (let attempt = 0; ; attempt++) {
       try {
         await this.post(body);
@@ -128,8 +130,7 @@ export class HttpOutput implements AlertOutput {
           return;
         }
         this.counters.retried++;
-        const base = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** attempt);
-        const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+        const delay = backoff.next();
         await (this.opts.sleep ? this.opts.sleep(delay) : new Promise<void>((r) => setTimeout(r, delay)));
       }
     }

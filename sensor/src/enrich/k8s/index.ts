@@ -1,7 +1,6 @@
 // The Kubernetes side of enrichment: this node's pods from the API server (list + watch), as a PodSource.
 // client-node is imported by KubePodSource.start() only, so importing this module costs nothing.
 export {
-  Backoff,
   KubeApiError,
   KubePodSource,
   containerIdOf,

@@ -25,6 +25,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { OwnerRef, PodMeta, PodSource } from '../types.js';
+import { Backoff } from '../../output/backoff.js';
 
 // ---- configuration -----------------------------------------------------------------------------------------------
 
@@ -232,29 +233,6 @@ export function podMetaOf(pod: KubePod, dropAnnotations: ReadonlySet<string> = n
     if (workload) meta.workload = workload;
   }
   return Object.freeze(meta);
-}
-
-// ---- retry delays --------------------------------------------------------------------------------------------------
-
-/**
- * Exponential backoff with "equal jitter": the n-th consecutive delay is uniform in [b/2, b] for
- * b = min(max, initial·2^n). The jitter is wide on purpose: every node's sensor reconnects when an API server
- * restarts, and they should not come back in step.
- */
-export class Backoff {
-  private attempt = 0;
-
-  constructor(private readonly initialMs: number, private readonly maxMs: number, private readonly random: () => number = Math.random) {}
-
-  next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);
-    if (base < this.maxMs) this.attempt++;
-    return Math.round(base / 2 + (this.random() * base) / 2);
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
 }
 
 // ---- the source ----------------------------------------------------------------------------------------------------

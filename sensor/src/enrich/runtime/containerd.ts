@@ -18,7 +18,7 @@ export interface ContainerdRuntimeOptions {
   namespaces?: readonly string[];
   /** Deadline of each call (default 5000 ms). */
   timeoutMs?: number;
-  /** Event stream reconnect backoff (defaults 200 ms doubling to 10 s, ±25 % jitter). */
+  /** Event stream reconnect backoff (defaults 200 ms doubling to 10 s; each delay drawn from [b/2, b]). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /** Errors of the event stream (lookups reject instead). */

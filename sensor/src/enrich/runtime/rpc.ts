@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { Backoff } from '../../output/backoff.js';
 
 /** proto/ of the installation, found upwards from this file (sensor/src/enrich/runtime or dist/…). */
 export function runtimeProtoRoot(): string {
@@ -121,12 +122,6 @@ export function unary<T>(client: grpc.Client, method: string, request: unknown, 
   });
 }
 
-/** Capped exponential backoff with jitter: attempt 0 → about `initialMs`, then doubling up to `maxMs` (±25 %). */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (0.75 + Math.random() * 0.5));
-}
-
 export interface FollowOptions<M> {
   /** `cri unix:///…`, for error messages. */
   who: string;
@@ -149,10 +144,13 @@ export interface FollowOptions<M> {
 export class StreamFollower<M> {
   private stream: grpc.ClientReadableStream<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private closed = false;
 
-  constructor(private readonly opts: FollowOptions<M>) { this.open(); }
+  constructor(private readonly opts: FollowOptions<M>) {
+    this.backoff = new Backoff(opts.backoffInitialMs ?? 200, opts.backoffMaxMs ?? 10_000);
+    this.open();
+  }
 
   close(): void {
     this.closed = true;
@@ -175,7 +173,7 @@ export class StreamFollower<M> {
     this.stream = call;
     const opened = Date.now();
     call.on('data', (m: M) => {
-      this.attempt = 0;
+      this.backoff.reset();
       o.onData(m);
     });
     call.on('error', (e: grpc.ServiceError) => {
@@ -196,8 +194,8 @@ export class StreamFollower<M> {
   private retry(livedMs: number): void {
     if (this.closed) return;
     // A stream that lived a while was healthy: start the backoff over.
-    if (livedMs > 5000) this.attempt = 0;
-    const wait = backoffMs(this.attempt++, this.opts.backoffInitialMs ?? 200, this.opts.backoffMaxMs ?? 10_000);
+    if (livedMs > 5000) this.backoff.reset();
+    const wait = this.backoff.next();
     this.timer = setTimeout(() => this.open(), wait);
     this.timer.unref();
   }

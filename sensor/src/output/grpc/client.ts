@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OutputError, type AlertOutput } from '../types.js';
 import { Spool, type FsyncPolicy, type SpoolStats } from './spool.js';
 import { alertFromJsonLine, alertStreamService } from './proto.js';
+import { Backoff } from '../backoff.js';
 
 export interface GrpcOutputOptions {
   /** host:port of the backend. */
@@ -75,7 +76,7 @@ export class GrpcOutput implements AlertOutput {
   /** The stream's buffer is full: pumping resumes on its 'drain'. */
   private waitingDrain = false;
   private closing = false;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly hostname: string;
@@ -91,6 +92,7 @@ export class GrpcOutput implements AlertOutput {
     this.spool = new Spool({ dir: opts.spoolDir, maxBytes: opts.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, fsync: opts.fsync });
     this.hostname = opts.hostname ?? os.hostname();
     this.sensorId = opts.sensorId ?? sensorIdIn(opts.spoolDir);
+    this.backoff = new Backoff(opts.backoffInitialMs ?? 200, opts.backoffMaxMs ?? 10_000);
   }
 
   init(): void {
@@ -216,7 +218,7 @@ export class GrpcOutput implements AlertOutput {
       const seq = Number(msg.ack?.highest_contiguous_seq ?? 0);
       if (seq > 0) {
         this.counters.acks++;
-        this.attempt = 0;
+        this.backoff.reset();
         this.spool.ack(seq);
         if (this.cursor < this.spool.ackedSeq) this.cursor = this.spool.ackedSeq;
         const w = this.ackWaiters;
@@ -242,11 +244,7 @@ export class GrpcOutput implements AlertOutput {
 
   private scheduleReconnect(): void {
     if (this.closing || this.reconnectTimer) return;
-    const base = this.opts.backoffInitialMs ?? 200;
-    const max = this.opts.backoffMaxMs ?? 10_000;
-    const exp = Math.min(max, base * 2 ** Math.min(this.attempt, 20));
-    const delay = exp / 2 + Math.random() * (exp / 2); // "equal jitter": never 0, never a thundering herd
-    this.attempt++;
+    const delay = this.backoff.next();
     this.reconnectTimer = setTimeout(() => { this.reconnectTimer = undefined; this.connect(); }, delay);
     this.reconnectTimer.unref();
   }
