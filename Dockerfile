@@ -19,7 +19,7 @@ COPY proto/ proto/
 # vmlinux.h comes from the build host's BTF; set VMLINUX_BTF to a BTF file to build on a host without one.
 ARG VMLINUX_BTF=/sys/kernel/btf/vmlinux
 RUN make -C native VMLINUX_BTF=${VMLINUX_BTF} build/libsensord.so \
- && npx tsc -p tsconfig.json \
+ && npm run build:ts \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

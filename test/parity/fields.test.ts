@@ -5,7 +5,7 @@
 // difference — or a known one that went away — fails the test, so the list stays exact.
 //
 // Needs ../shared (skips with a message when absent; fails under CI=true), sysdig on PATH (skips with a message
-// when absent) and the built CLI (`npx tsc -p .`).
+// when absent) and the built CLI (`npm run build:ts`).
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -54,7 +54,7 @@ export const KNOWN_EXCEPTIONS: Record<string, Record<string, number>> = {
 };
 
 const HAVE_SYSDIG = spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).status === 0;
-const CLI_BUILT = existsSync(path.join(REPO_ROOT, 'dist', 'sensor', 'src', 'daemon', 'cli.js'));
+const CLI_BUILT = existsSync(path.join(REPO_ROOT, 'dist', 'sensord.cjs'));
 
 describe('field parity with sysdig 0.29.3 (libsinsp)', () => {
   let skip = skipWithoutShared('field parity');
@@ -63,8 +63,8 @@ describe('field parity with sysdig 0.29.3 (libsinsp)', () => {
     skip = true;
   }
   if (!skip && !CLI_BUILT) {
-    if (process.env.CI === 'true') throw new Error('field parity: dist/ not built (npx tsc -p .)');
-    console.warn('SKIP field parity: dist/ not built; run `npx tsc -p .` first');
+    if (process.env.CI === 'true') throw new Error('field parity: dist/ not built (npm run build:ts)');
+    console.warn('SKIP field parity: dist/ not built; run `npm run build:ts` first');
     skip = true;
   }
   const files = HAVE_SHARED ? corpusCaptures().filter((f) => path.basename(f) !== 'curl_google_comments.scap') : [];

@@ -1,10 +1,15 @@
 // The `sensord` command line: one subcommand per user task, each implemented in commands/<name>.ts.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { withProbeFlags } from './live-options.js';
 import { configHook } from './config.js';
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`sensord rules list | head`) ends the output quietly, as in sysdig; commands that
+  // stream to stdout watch their own writes, and other errors stay theirs.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && process.stdout.listenerCount('error') === 1) throw e;
+  });
   const program = new Command('sensord')
     .description('Node-level runtime security sensor (Falco event format, Falco rules)')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -95,7 +100,6 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (opts) => {
       const { runRulesList } = await import('./commands/rules.js');
       const { defaultRulesDir } = await import('../rules/engine/index.js');
-      const { existsSync } = await import('node:fs');
       const fallback = existsSync(defaultRulesDir()) ? [defaultRulesDir()] : [];
       process.exitCode = runRulesList({ rules: opts.rules, json: opts.json }, fallback);
     });

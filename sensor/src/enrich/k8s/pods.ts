@@ -391,7 +391,7 @@ export class KubePodSource implements PodSource {
   private async startOnce(): Promise<void> {
     if (this.closed) return;
     // Lazily: importing client-node costs ~0.4 s, paid only when the sensor is configured for Kubernetes.
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await importPackage<typeof import('@kubernetes/client-node')>('@kubernetes/client-node');
     if (this.closed) return;
     const kc = loadKubeConfig(k8s, this.access);
     this.server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
@@ -693,6 +693,16 @@ export class KubePodSource implements PodSource {
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
+
+/**
+ * `import(spec)` of an ES-module-only package. bin/sensord.js runs the bundled CLI from V8's code cache, and a
+ * script compiled from a code cache has no import() callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING):
+ * there the launcher, an ES module, lends its own import under this symbol.
+ */
+function importPackage<T>(spec: string): Promise<T> {
+  const lent = (globalThis as Record<symbol, ((s: string) => Promise<unknown>) | undefined>)[Symbol.for('sensord.import')];
+  return (lent !== undefined ? lent(spec) : import(spec)) as Promise<T>;
+}
 
 function loadKubeConfig(k8s: typeof import('@kubernetes/client-node'), access: KubeAccess): KubeConfig {
   const kc = new k8s.KubeConfig();

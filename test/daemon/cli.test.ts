@@ -1,0 +1,53 @@
+// The installed command: bin/sensord.js runs the bundled CLI (dist/sensord.cjs, scripts/bundle.mjs) from V8's code
+// cache. Needs the build (`npm run build`), as every test that spawns the command does.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { Module } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'sensord.js');
+const BUNDLE = path.join(REPO_ROOT, 'dist', 'sensord.cjs');
+const built = existsSync(BUNDLE);
+if (!built) {
+  if (process.env.CI === 'true') throw new Error(`${BUNDLE} is missing under CI: the build did not bundle`);
+  console.warn(`SKIP the installed command: ${BUNDLE} not built (npm run build)`);
+}
+
+describe.skipIf(!built)('bin/sensord.js', () => {
+  it("the build's code cache is one this Node accepts for the bundle", () => {
+    const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readFileSync(`${BUNDLE}.cache`) });
+    expect(script.cachedDataRejected).toBe(false);
+  });
+
+  it('--version prints package.json\'s version; a refused command line exits 2', () => {
+    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const v = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' });
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toBe(version);
+    const bad = spawnSync(process.execPath, [BIN, 'rules', 'list', '--no-such-flag'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option '--no-such-flag'/);
+  });
+
+  it('finds the default rules from the bundle (paths relative to the dist modules)', () => {
+    const list = spawnSync(process.execPath, [BIN, 'rules', 'list', '--json'], { encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    const rules = JSON.parse(list.stdout) as { name: string }[];
+    expect(rules.length).toBeGreaterThanOrEqual(25);
+    const validate = spawnSync(process.execPath, [BIN, 'rules', 'validate', path.join(REPO_ROOT, 'rules')], { encoding: 'utf8' });
+    expect(validate.status).toBe(0);
+  });
+
+  it('a reader that goes away (`| head`) ends the command quietly with status 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'rules', 'list'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the command writes: its first write gets EPIPE
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+});
