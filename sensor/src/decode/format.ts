@@ -9,7 +9,7 @@ import { errnoName, ppmScName, signalName } from './names.js';
 import { FLAG_TABLES, flagTableFor, renderFlags, type FlagTable } from './flag-tables.js';
 import { SystemState, concatenatePaths } from '../state/system-state.js';
 import { fdTypeChar, l4Char, type FdInfo } from '../state/fd-table.js';
-import { FIELD_REGISTRY, FieldContext, FieldError, eventTypeName, renderValue, scanFormat, type BoundField, type FieldRegistry } from '../rules/fields/index.js';
+import { FIELD_REGISTRY, FieldContext, FieldError, eventTypeName, fitWidth, renderPart, scanFormat, type BoundField, type FieldPart, type FieldRegistry } from '../rules/fields/index.js';
 
 /** sysdig's default line format (the leading `*` prints events even when a field is missing). */
 export const DEFAULT_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
@@ -405,7 +405,7 @@ export class FormatError extends Error {
   }
 }
 
-type Part = string | BoundField;
+type Part = string | FieldPart;
 
 /** Owns the state-dependent helpers that compiled formats share: the param renderer and the field context. */
 export class Formatter {
@@ -432,7 +432,7 @@ export class Formatter {
     if (s.startsWith('*')) { all = true; s = s.slice(1); offset = 1; }
     let parts: Part[];
     try {
-      parts = scanFormat(s, this.registry, { offset }).map((p) => (typeof p === 'string' ? p : p.bound));
+      parts = scanFormat(s, this.registry, { offset });
     } catch (err) {
       if (err instanceof FieldError) throw new FormatError(err.code === 'EFIELD_SYNTAX' ? 'ESYNTAX' : 'EFIELD', err.message, err.position);
       throw err;
@@ -446,7 +446,7 @@ export class CompiledFormat {
   constructor(private readonly parts: readonly Part[], private readonly printAll: boolean, private readonly ctx: FieldContext) {}
 
   /** The fields this format reads, in order (duplicates included). */
-  get fields(): BoundField[] { return this.parts.filter((p): p is BoundField => typeof p !== 'string'); }
+  get fields(): BoundField[] { return this.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.bound])); }
 
   /** The line for an event, or null when a field is missing and the format does not start with `*`. */
   render(ev: EventView): string | null {
@@ -457,13 +457,12 @@ export class CompiledFormat {
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
       if (typeof p === 'string') { out += p; continue; }
-      const v = renderValue(p.def, ctx.value(p));
+      let v = renderPart(p, ctx.value(p.bound));
       if (v === undefined) {
         if (!this.printAll) return null;
-        out += '<NA>';
-      } else {
-        out += v;
+        v = '<NA>';
       }
+      out += p.width === 0 ? v : fitWidth(v, p.width);
     }
     return out;
   }

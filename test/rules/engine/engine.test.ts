@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError, parsePriority, syscallSelection, STATE_SYSCALLS } from '../../../sensor/src/rules/engine/index.js';
 import { FIELD_REGISTRY } from '../../../sensor/src/rules/fields/index.js';
+import { checkOutput } from '../../../sensor/src/rules/loader/compile.js';
 
 /** What `feed` takes: [event code, params, build options]. */
 import type { ParamValue } from '../../helpers/event-builder.js';
@@ -142,6 +143,37 @@ describe('engine: alerts', () => {
     expect(a.output).toBe('2023-11-14T22:13:20.123456789+0000: Informational pid=400 file=/etc/passwd port=<NA>. name=cat');
     expect(a.outputFields).toBe('{"evt.time.iso8601":1700000000123456789,"fd.name":"/etc/passwd","fd.sport":null,"proc.name":"cat","proc.pid":400}');
     expect(a.tags).toEqual(['a', 'b']);
+  });
+
+  it("libsinsp's output tokens: a width cuts or pads, transformers (nested), a name cut back to the longest field", async () => {
+    const set = makeRuleSet([{
+      name: 'open', types: ['openat'], priority: 'NOTICE',
+      output: '[%8proc.name] [%3fd.name] [%6fd.cport] %toupper(proc.name) %toupper(basename(fd.name)) %len(fd.name) %proc.namex',
+    }]);
+    const { alerts, feed } = testEngine(set, { outputFields: true });
+    await feed([[...OPENAT_X('/etc/passwd', 12), { ts: 1_700_000_000_123_456_789n }]].map((e) => [e[0], e[1], e[2]]) as FeedEvents);
+    const a = alerts[0];
+    expect(a.output).toMatch(/: Notice \[cat {5}\] \[\/et\] \[<NA>  \] CAT PASSWD 11 catx$/);
+    // output_fields: keys as written without the width, values transformed but never padded.
+    expect(JSON.parse(a.outputFields!)).toMatchObject({
+      'proc.name': 'cat', 'fd.name': '/etc/passwd', 'fd.cport': null, 'toupper(proc.name)': 'CAT',
+      'toupper(basename(fd.name))': 'PASSWD', 'len(fd.name)': 11,
+    });
+  });
+
+  it('an output token the scanner refuses is refused by the loader too (one scanner): no rule set that cannot run', () => {
+    for (const [output, why] of [
+      ['%toupper(proc.pid)', /transformer 'toupper' is not supported on numeric field proc.pid/],
+      ['%nosuch(proc.name)', /unknown transformer 'nosuch'|invalid formatting token %nosuch$/],
+      ['%toupper(proc.name', /expected '\)' after the argument of toupper/],
+      ['x=%12', /cannot end with a width/],
+    ] as const) {
+      const set = makeRuleSet([{ name: 'r', types: ['openat'], output }]);
+      expect(() => testEngine(set), output).toThrow(why);
+      expect(checkOutput(output, FIELD_REGISTRY), output).toMatch(why);
+    }
+    expect(checkOutput('%10proc.name %toupper(proc.name) %proc.namex %fd.name.', FIELD_REGISTRY)).toBeUndefined();
+    expect(checkOutput('x=%proc.nope y', FIELD_REGISTRY)).toBe('invalid formatting token %proc.nope');
   });
 });
 

@@ -2,7 +2,7 @@
 // become hoisted BoundFields read through ctx.value (cached per event), operators emit their test through the
 // `js` template, regexes/Sets/glob and prefix matchers are hoisted constants, and `new Function` builds it once.
 import type { FieldContext } from '../fields/context.js';
-import { FieldError, type BoundField, type FieldType } from '../fields/types.js';
+import { FieldError, type BoundField } from '../fields/types.js';
 import type { FieldRegistry } from '../fields/registry.js';
 import type { BinaryCheck, Expr, FieldOperand, NodeBase, ValueNode } from '../parser/ast.js';
 import { operandText } from '../parser/ast.js';
@@ -12,24 +12,9 @@ import { Hoist, ident, join, js, type Code } from './js.js';
 import { CompileError } from './expand.js';
 import { eventIdsOf, evtTypeTest } from './evttypes.js';
 import { staticEventTypeName } from '../fields/evt.js';
-import { transformer } from './transformers.js';
+import { CLASS_WORDS, transformer, typeClass } from './transformers.js';
 
 /** libsinsp's comparison class of a field type. */
-export function typeClass(t: FieldType): TypeClass {
-  switch (t) {
-    case 'string': case 'charbuf': return 'string';
-    case 'bytebuf': return 'buffer';
-    case 'bool': return 'bool';
-    case 'ipaddr': return 'ip';
-    case 'ipnet': return 'net';
-    default: return 'number';
-  }
-}
-
-const CLASS_WORDS: Record<TypeClass, string> = {
-  string: 'string', buffer: 'buffer', number: 'numeric', bool: 'numeric', ip: 'ip address and network', net: 'ip address and network',
-};
-
 export interface EmitWarning { readonly message: string; readonly node: NodeBase; readonly code: 'LOAD_UNSAFE_NA_CHECK' }
 
 export interface EmittedCondition {

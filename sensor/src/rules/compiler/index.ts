@@ -43,7 +43,7 @@ export function compileCondition(src: SourceText, env: ExpandEnv, registry: Fiel
 }
 
 export { CompileError, expandCondition, itemValue, type ExpandEnv, type MacroDef } from './expand.js';
-export { emitCondition, typeClass, type EmittedCondition, type EmitWarning } from './emit.js';
+export { emitCondition, type EmittedCondition, type EmitWarning } from './emit.js';
 export { inferEventTypes, eventIdsOf, ALL_EVENT_IDS } from './evttypes.js';
-export { TRANSFORMERS, transformer, type TransformerDef } from './transformers.js';
+export { TRANSFORMERS, transformer, typeClass, type TransformerDef } from './transformers.js';
 export { js, lit, ident, Hoist, type Code } from './js.js';

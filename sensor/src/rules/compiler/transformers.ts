@@ -1,7 +1,24 @@
 // Field transformers (libsinsp sinsp_filter_transformer): one table entry each. They run on the extracted value;
 // a missing value stays missing. Multi-value fields are transformed value by value (len counts the values).
-import type { FieldValue } from '../fields/types.js';
+import type { FieldType, FieldValue } from '../fields/types.js';
 import type { TypeClass } from '../operators/types.js';
+
+/** The operator class of a field type: which operators, literals and transformers it takes. */
+export function typeClass(t: FieldType): TypeClass {
+  switch (t) {
+    case 'string': case 'charbuf': return 'string';
+    case 'bytebuf': return 'buffer';
+    case 'bool': return 'bool';
+    case 'ipaddr': return 'ip';
+    case 'ipnet': return 'net';
+    default: return 'number';
+  }
+}
+
+/** Type classes as libsinsp's messages name them. */
+export const CLASS_WORDS: Record<TypeClass, string> = {
+  string: 'string', buffer: 'buffer', number: 'numeric', bool: 'numeric', ip: 'ip address and network', net: 'ip address and network',
+};
 
 export interface TransformerDef {
   readonly name: string;

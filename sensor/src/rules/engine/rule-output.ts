@@ -1,12 +1,11 @@
 // A rule's output compiled once (HOUSE-STYLE 13): Falco's prefix `%evt.time: <Priority> ` (or evt.time.iso8601)
 // plus the rule's `output`, as literal parts and bound fields; rendered per match into the text line and, when
 // JSON outputs want it, the pre-serialised output_fields object.
-import { FIELD_REGISTRY, FieldError, renderValue, scanFormat, type BoundField, type FieldContext, type FieldRegistry, type FieldValue } from '../fields/index.js';
+import { FIELD_REGISTRY, FieldError, fitWidth, partValue, renderPart, scanFormat, type FieldContext, type FieldPart, type FieldRegistry, type FieldValue } from '../fields/index.js';
 import type { Priority } from '../types.js';
 import { PRIORITY_TEXT } from '../../output/format.js';
 import { EngineError } from './errors.js';
 
-interface FieldPart { readonly bound: BoundField; /** The reference as written (`proc.aname[2]`): the output_fields key. */ readonly text: string }
 type Part = string | FieldPart;
 
 /** Fields libsinsp renders as text but serialises as the raw event timestamp in output_fields (extract_as_js). */
@@ -47,8 +46,8 @@ export class RuleOutput {
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
       if (typeof p === 'string') { out += p; continue; }
-      const v = renderValue(p.bound.def, ctx.value(p.bound));
-      out += v === undefined ? '<NA>' : v;
+      const v = renderPart(p, ctx.value(p.bound)) ?? '<NA>';
+      out += p.width === 0 ? v : fitWidth(v, p.width);
     }
     return out;
   }
@@ -61,7 +60,7 @@ export class RuleOutput {
       const f = fields[k];
       if (k > 0) out += ',';
       out += JSON.stringify(f.text) + ':';
-      out += TIME_AS_NUMBER.has(f.bound.def.name) ? ctx.ev.ts.toString() : jsonValue(ctx.value(f.bound));
+      out += TIME_AS_NUMBER.has(f.bound.def.name) && f.transforms.length === 0 ? ctx.ev.ts.toString() : jsonValue(partValue(f, ctx.value(f.bound)));
     }
     return out + '}';
   }
@@ -101,7 +100,7 @@ export function compileRuleOutput(rule: { name: string; output: string; priority
   const extra: FieldPart[] = [];
   for (const text of opts.extraFields ?? []) {
     try {
-      extra.push({ bound: registry.bind(text), text });
+      extra.push({ bound: registry.bind(text), text, width: 0, transforms: [] });
     } catch (err) {
       if (err instanceof FieldError) throw outputError(rule.name, `extra output field ${text}: ${err.message}`);
       throw err;

@@ -6,4 +6,4 @@ export { FieldError, field, type BoundField, type FieldDef, type FieldType, type
 export { eventTypeName, resultOf } from './evt.js';
 export { capsToString, cmdline } from './proc.js';
 export { ClockCache } from './time.js';
-export { scanFormat, type FormatPart, type ScanOptions } from './format-scan.js';
+export { fitWidth, partValue, renderPart, scanFormat, type FieldPart, type FormatPart, type ScanOptions } from './format-scan.js';

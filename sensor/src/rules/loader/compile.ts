@@ -2,6 +2,8 @@
 // rule's condition gets its exceptions appended as Falco writes them, is parsed, expanded, type-checked and turned
 // into JS; outputs are checked against the field registry. Errors stay per rule, so one bad rule does not hide others.
 import type { FieldRegistry } from '../fields/registry.js';
+import { FieldError } from '../fields/types.js';
+import { scanFormat } from '../fields/format-scan.js';
 import type { CompiledRule, LoadMessage, SourceLocation } from '../types.js';
 import { PRIORITIES } from '../types.js';
 import { ConditionSyntaxError, LIST_OPERATORS, parseCondition } from '../parser/parser.js';
@@ -124,9 +126,8 @@ function compileRule(r: RuleInfo, registry: FieldRegistry, env: ExpandEnv, macro
     warnings.push(warningMessage('LOAD_DEPRECATED_ITEM', '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.', r.ctx));
     output = output.split('%container.info').join('');
   }
-  const badField = checkOutput(output, registry);
-  if (badField !== undefined) {
-    const msg = `invalid formatting token ${badField}`;
+  const msg = checkOutput(output, registry);
+  if (msg !== undefined) {
     if (r.skipIfUnknownFilter) { warnings.push(warningMessage('LOAD_UNKNOWN_FILTER', msg, r.output[0].ctx)); return undefined; }
     errors.push(errorMessage('LOAD_ERR_COMPILE_OUTPUT', msg, r.output[0].ctx));
     return undefined;
@@ -225,44 +226,20 @@ function nodeCtx(base: Context, node: NodeBase | undefined): Context {
   return positionCtx(o === undefined ? base : base.child(o.location, o.itemType, o.itemName), node.src, node.pos);
 }
 
-/** The first %token of an output format that names no known field, or undefined. */
+/**
+ * Why an output format does not compile, or undefined: the engine's own scanner (rules/fields/format-scan.ts),
+ * so what loads here also compiles there.
+ */
 export function checkOutput(format: string, registry: FieldRegistry): string | undefined {
-  for (let i = format.indexOf('%'); i >= 0; i = format.indexOf('%', i + 1)) {
-    let j = i + 1;
-    while (j < format.length && /[0-9]/.test(format[j])) j++;
-    const start = j;
-    while (j < format.length && /[A-Za-z0-9_.\-]/.test(format[j])) j++;
-    if (j < format.length && format[j] === '[') {
-      const close = format.indexOf(']', j);
-      if (close > 0) j = close + 1;
-    } else if (j < format.length && format[j] === '(') {
-      // %transformer(field)
-      const close = format.indexOf(')', j);
-      if (close > 0) {
-        const inner = format.slice(j + 1, close);
-        if (!knownField(inner.replace(/\[.*\]$/, '') + (inner.includes('[') ? inner.slice(inner.indexOf('[')) : ''), registry)) return format.slice(i, close + 1);
-        i = close;
-        continue;
-      }
-    }
-    if (j === start) continue;
-    let token = format.slice(start, j);
-    while (token.endsWith('.')) token = token.slice(0, -1);
-    if (!knownField(token, registry)) return '%' + token;
-    i = j - 1;
-  }
-  return undefined;
-}
-
-function knownField(token: string, registry: FieldRegistry): boolean {
-  // Like libsinsp, the longest prefix that is a field wins; text after it is literal (`%fd.name.` prints fd.name).
-  let t = token;
-  for (;;) {
-    try { registry.parse(t); return true; } catch { /* try shorter */ }
-    const dot = t.lastIndexOf('.');
-    if (dot <= 0 || t.includes('[')) return false;
-    t = t.slice(0, dot);
-    if (!t.includes('.')) return false;
+  try {
+    scanFormat(format, registry, { cutToKnownField: true });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    if (err.code !== 'EFIELD_UNKNOWN') return err.message.replace(/ at position \d+$/, '');
+    const from = format.lastIndexOf('%', err.position);
+    const token = /^%[0-9]*[A-Za-z0-9_.\-]*(\[[^\]]*\])?/.exec(format.slice(from))![0];
+    return `invalid formatting token ${token}`;
   }
 }
 
