@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipv4Tuple } from '../../helpers/event-builder.js';
 import { world, CAT } from './helpers.js';
+import { FIELD_REGISTRY } from '../../../sensor/src/rules/fields/index.js';
 
 const O_RDONLY = 1, O_WRONLY = 2, O_CREAT = 4, O_F_CREATED = 1 << 14;
 
@@ -219,6 +220,28 @@ describe('user.*, group.*, container.*, k8s.* fields', () => {
     expect([w.get('group.gid'), w.get('group.name')]).toEqual(['1000', 'staff']);
     w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 }, { tid: 1 });
     expect([w.get('user.uid'), w.get('user.name'), w.get('user.loginuid'), w.get('user.loginname')]).toEqual(['0', 'root', '-1', '<NA>']);
+  });
+
+  it("ids missing from the tables read as libsinsp's stand-in entry: a value ('<NA>', or root for id 0), not a missing one", () => {
+    const w = world();
+    const th = w.state.thread(CAT)!;
+    th.uid = 4242;
+    th.gid = 4242;
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 });
+    // Without a leading `*` a missing value drops the line: these render, so they are values.
+    const strict = (f: string) => w.formatter.compile(`%${f}`).render(w.view);
+    expect(['user.name', 'user.homedir', 'user.shell', 'group.name', 'user.loginname'].map(strict)).toEqual(['<NA>', '<NA>', '<NA>', '<NA>', 'alice']);
+    const ctx = w.formatter.fields;
+    expect(ctx.value(FIELD_REGISTRY.bind('user.name'))).toBe('<NA>');
+    // uid/gid 0 without an entry: root, /root (sinsp_threadinfo::get_user/get_group).
+    th.uid = 0;
+    th.gid = 0;
+    w.state.users.delete(0);
+    w.state.groups.delete(0);
+    ctx.users.delete(0);
+    ctx.groups.delete(0);
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 });
+    expect(['user.name', 'user.homedir', 'user.shell', 'group.name'].map(strict)).toEqual(['root', '/root', '<NA>', 'root']);
   });
 
   it('container id from cgroups, host for host processes; metadata fields wait for enrichment', () => {
