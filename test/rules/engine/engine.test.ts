@@ -135,8 +135,8 @@ describe('engine: alerts', () => {
     expect(alerts[0].outputFields).toBeNull();
   });
 
-  it('JSON fields: typed values, null for missing, time as the raw timestamp, sorted keys; a leading * is dropped', async () => {
-    const set = makeRuleSet([{ name: 'open', types: ['openat'], priority: 'INFORMATIONAL', tags: ['b', 'a'], output: '*pid=%proc.pid file=%fd.name port=%fd.sport. name=%proc.name' }]);
+  it('JSON fields: typed values, null for missing, time as the raw timestamp, sorted keys, tags a sorted set; a leading * is dropped', async () => {
+    const set = makeRuleSet([{ name: 'open', types: ['openat'], priority: 'INFORMATIONAL', tags: ['b', 'a', 'b'], output: '*pid=%proc.pid file=%fd.name port=%fd.sport. name=%proc.name' }]);
     const { alerts, feed } = testEngine(set, { outputFields: true, timeIso8601: true });
     await feed([[...OPENAT_X('/etc/passwd', 12), { ts: 1_700_000_000_123_456_789n }]].map((e) => [e[0], e[1], e[2]]) as FeedEvents);
     const a = alerts[0];

@@ -72,6 +72,42 @@ describe('items', () => {
   });
 });
 
+describe("YAML as Falco's reader (yaml-cpp) takes it", () => {
+  it('several documents (---) in one file: their items in order', () => {
+    const s = load(`${rule('a', 'evt.type=open')}---\n${rule('b', 'evt.type=openat')}---\n`);
+    expect(s.errors).toEqual([]);
+    expect(s.rules.map((r) => r.name)).toEqual(['a', 'b']);
+    expect(load(`${rule('a', 'evt.type=open')}---\nfoo: bar\n`).errors[0]).toMatchObject({ code: 'LOAD_ERR_YAML_VALIDATE', message: 'Rules content is not yaml array of objects' });
+  });
+  it('aliases read as the anchored value', () => {
+    const s = load(`- rule: a\n  desc: &d shared\n  condition: &c evt.type = open\n  output: o\n  priority: INFO\n  tags: &t [x, y]\n` +
+      `- rule: b\n  desc: *d\n  condition: *c\n  output: o\n  priority: INFO\n  tags: *t\n`);
+    expect(s.errors).toEqual([]);
+    expect(s.rules.map((r) => [r.name, r.desc, r.expandedCondition, r.tags])).toEqual([
+      ['a', 'shared', 'evt.type = open', ['x', 'y']], ['b', 'shared', 'evt.type = open', ['x', 'y']],
+    ]);
+  });
+  it("outputs are trimmed (a '>' block ends in a newline); appended pieces too", () => {
+    const s = load(`- rule: r\n  desc: d\n  condition: evt.type=open\n  output: >\n    opened %fd.name\n    by %proc.name\n  priority: INFO\n`,
+      `- rule: r\n  output: |\n    (more)\n  override:\n    output: append\n`);
+    expect(s.errors).toEqual([]);
+    expect(s.rules[0].output).toBe('opened %fd.name by %proc.name (more)');
+  });
+  it("booleans: yaml-cpp's y/n, yes/no, on/off, true/false in lower, UPPER or Capitalized case", () => {
+    for (const [v, enabled] of [['no', false], ['Off', false], ['"FALSE"', false], ['N', false], ['yes', true], ['ON', true], ['True', true]] as const) {
+      const s = load(rule('r', 'evt.type=open', `  enabled: ${v}\n`));
+      expect(s.errors, v).toEqual([]);
+      expect(s.rules.length, v).toBe(enabled ? 1 : 0);
+    }
+    expect(codes(load(rule('r', 'evt.type=open', '  enabled: tRuE\n')).errors)).toEqual(['LOAD_ERR_YAML_VALIDATE']);
+  });
+  it('a lone - entry is skipped', () => {
+    const s = load(`- \n${rule('r', 'evt.type=open')}`);
+    expect(s.errors).toEqual([]);
+    expect(s.rules).toHaveLength(1);
+  });
+});
+
 describe('exceptions', () => {
   it('are compiled as Falco writes them', () => {
     expect(buildExceptions([{ name: 'e', fields: ['proc.name', 'fd.name'], comps: ['=', 'in'], values: [{ item: '', items: [{ item: 'cat' }, { item: 'a b' }] }], ctx: null as never }]))

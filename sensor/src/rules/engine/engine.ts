@@ -144,7 +144,7 @@ export class PreparedSet {
         problems.push((e as Error).message);
         continue;
       }
-      const a: ActiveRule = { index: active.length, rule, output, tags: [...rule.tags].sort() };
+      const a: ActiveRule = { index: active.length, rule, output, tags: [...new Set(rule.tags)].sort() }; // Falco keeps tags in a std::set
       active.push(a);
       byRule.set(rule, a);
     }

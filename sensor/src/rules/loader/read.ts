@@ -1,6 +1,7 @@
 // read: rules file text → typed items with positions (Falco rule_loader_reader). Checks the YAML structure
 // (a sequence of maps; each item's keys and value types, append/override shapes) and nothing about meaning.
 // Pure: text in, items and messages out.
+import type * as Yaml from 'yaml';
 import { isMap, isScalar, isSeq, linePos, loadYaml, type Node, type Pair, type YAMLMap } from './yaml-nodes.js';
 import { PRIORITIES, type Priority, type SourceLocation } from '../types.js';
 import type { SourceSegment } from '../parser/source.js';
@@ -64,6 +65,15 @@ const RULE_REPLACEABLE = new Set(['condition', 'output', 'desc', 'priority', 'ta
   'skip-if-unknown-filter', 'capture', 'capture_duration']);
 const NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * The booleans Falco's YAML reader takes (yaml-cpp convert<bool>): y/n, yes/no, true/false, on/off, each in lower,
+ * UPPER or Capitalized case, quoted or not.
+ */
+const YAML_CPP_BOOLS: ReadonlyMap<string, boolean> = new Map(
+  [['y', true], ['n', false], ['yes', true], ['no', false], ['true', true], ['false', false], ['on', true], ['off', false]]
+    .flatMap(([w, b]) => [w as string, (w as string).toUpperCase(), (w as string)[0].toUpperCase() + (w as string).slice(1)].map((f) => [f, b as boolean] as const)),
+);
+
 /** Thrown inside the reader for the current item; caught per item so one bad item does not hide the others. */
 class ItemError extends Error {
   constructor(readonly loadCode: ErrorCode, message: string, readonly ctx: Context) { super(message); }
@@ -84,27 +94,42 @@ export function readRulesText(file: string, text: string, files: ReadonlyMap<str
   };
   const root = new Context([{ file, line: 1, col: 1, item_type: 'rules content', item_name: '' }], files);
   // The fast path (fast-yaml.ts) builds the same tree for rules-shaped YAML; anything else goes to yaml itself.
-  let contents: Node | null = null;
+  // Like Falco (yaml-cpp LoadAll), a file may hold several documents (`---`): their items are read in order.
+  let documents: Array<Node | null> | null = null;
   if (fastYaml) {
-    try { contents = fastParseYaml(text); } catch { contents = null; } // a fast-path bug must not cost the file: yaml decides
+    try {
+      const contents = fastParseYaml(text); // null: not a shape the fast path takes
+      documents = contents === null ? null : [contents];
+    } catch {
+      documents = null; // a fast-path bug must not cost the file: yaml decides
+    }
   }
-  if (contents === null) {
-    const doc = loadYaml().parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push(errorMessage('LOAD_ERR_YAML_PARSE', e.message.split('\n')[0], root.child(pos(e.pos[0]), 'rules content')));
+  if (documents === null) {
+    const yaml = loadYaml();
+    const docs = yaml.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, strict: false });
+    const all = Array.isArray(docs) ? docs : [];
+    const parseErrors = all.flatMap((d) => d.errors);
+    if (parseErrors.length > 0) {
+      for (const e of parseErrors) errors.push(errorMessage('LOAD_ERR_YAML_PARSE', e.message.split('\n')[0], root.child(pos(e.pos[0]), 'rules content')));
       return { items: [], errors, warnings };
     }
-    contents = doc.contents as Node | null;
+    // yaml-cpp resolves aliases (`*name`) as it reads; here they become the anchored node itself.
+    documents = all.map((d) => resolveAliases(d.contents as Node | null, d));
   }
-  if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) return { items: [], errors, warnings };
-  if (!isSeq(contents)) {
-    errors.push(errorMessage('LOAD_ERR_YAML_VALIDATE', 'Rules content is not yaml array of objects', root));
-    return { items: [], errors, warnings };
+  const nodes: unknown[] = [];
+  for (const contents of documents) {
+    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) continue;
+    if (!isSeq(contents)) {
+      errors.push(errorMessage('LOAD_ERR_YAML_VALIDATE', 'Rules content is not yaml array of objects', root));
+      return { items: [], errors, warnings };
+    }
+    nodes.push(...contents.items);
   }
 
   const r = new Reader(text, pos, warnings);
   const items: ReadItem[] = [];
-  for (const node of contents.items) {
+  for (const node of nodes) {
+    if (node === null || (isScalar(node) && node.value === null)) continue; // a lone `-`: yaml-cpp's null entry, skipped by Falco
     const at = root.child(pos(rangeStart(node as Node)), 'rules content item');
     try {
       if (!isMap(node)) throw new ItemError('LOAD_ERR_YAML_VALIDATE', 'Unexpected element type. Each element should be a yaml associative array.', at);
@@ -119,6 +144,19 @@ export function readRulesText(file: string, text: string, files: ReadonlyMap<str
 }
 
 function rangeStart(n: Node | null | undefined): number { return n?.range?.[0] ?? 0; }
+
+/** Replaces each alias in the tree by the node it names (the anchor's; positions then point at the anchor). */
+function resolveAliases(n: Node | null, doc: Yaml.Document.Parsed): Node | null {
+  const yaml = loadYaml();
+  const resolve = (v: unknown): unknown => (yaml.isAlias(v) ? v.resolve(doc) ?? null : v);
+  const walk = (v: unknown): void => {
+    if (isMap(v)) for (const p of v.items) { p.value = resolve(p.value) as typeof p.value; walk(p.value); }
+    else if (isSeq(v)) for (let i = 0; i < v.items.length; i++) { v.items[i] = resolve(v.items[i]) as Node; walk(v.items[i]); }
+  };
+  const root = resolve(n) as Node | null;
+  walk(root);
+  return root;
+}
 
 class Reader {
   constructor(private readonly text: string, private readonly pos: (offset: number) => SourceLocation, private readonly warnings: LoadMessage[]) {}
@@ -167,8 +205,8 @@ class Reader {
     const v = p.value as Node | null;
     if (isScalar(v)) {
       if (typeof v.value === 'boolean') return v.value;
-      if (v.value === 'true') return true;
-      if (v.value === 'false') return false;
+      const b = typeof v.value === 'string' ? YAML_CPP_BOOLS.get(v.value) : undefined;
+      if (b !== undefined) return b;
     }
     throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Value for key '${key}' is not a boolean`, this.valueCtx(p, parent, key));
   }
@@ -185,20 +223,25 @@ class Reader {
     });
   }
 
-  /** Text of a condition/output with a map from value offsets to file positions (works for plain, quoted and block scalars). */
-  private piece(keys: Map<string, Pair>, key: string, parent: Context): TextPiece | undefined {
+  /**
+   * Text of a condition/output with a map from value offsets to file positions (works for plain, quoted and block
+   * scalars). `trim`: surrounding whitespace removed, as Falco's reader does for outputs (a `>` block ends in \n).
+   */
+  private piece(keys: Map<string, Pair>, key: string, parent: Context, trim = false): TextPiece | undefined {
     const p = keys.get(key);
     if (p === undefined) return undefined;
-    const text = this.string(keys, key, parent) ?? '';
+    const raw = this.string(keys, key, parent) ?? '';
+    const text = trim ? raw.trim() : raw;
+    const lead = trim ? raw.length - raw.trimStart().length : 0;
     const node = p.value as Node | null;
     const ctx = this.valueCtx(p, parent, key);
     const start = rangeStart(node ?? (p.key as Node));
     const end = node?.range?.[1] ?? start;
-    const map = alignOffsets(text, this.text, start, end);
+    const map = alignOffsets(raw, this.text, start, end);
     const pos = this.pos;
     return {
       text, ctx,
-      segment: (at: number, label: string): SourceSegment => ({ start: at, length: text.length, label, locate: (o) => pos(map(o)) }),
+      segment: (at: number, label: string): SourceSegment => ({ start: at, length: text.length, label, locate: (o) => pos(map(o + lead)) }),
     };
   }
 
@@ -322,7 +365,7 @@ class Reader {
       type: 'rule', name, ctx, append, override, priority,
       desc: this.string(keys, 'desc', ctx),
       condition: this.piece(keys, 'condition', ctx),
-      output: this.piece(keys, 'output', ctx),
+      output: this.piece(keys, 'output', ctx, true),
       tags: this.stringList(keys, 'tags', ctx),
       enabled: this.bool(keys, 'enabled', ctx),
       source: this.string(keys, 'source', ctx),
