@@ -21,6 +21,12 @@ describe('evt.* fields', () => {
     expect(w.get('evt.rawtime.ns')).toBe('123456789');
     expect(w.get('evt.time.iso8601')).toBe('2023-11-14T22:13:20.123456789+0000');
     expect(w.get('evt.category')).toBe('file'); // I/O events take the category of their fd
+    const categories: string[] = [];
+    for (const fd of [4, 7, 99]) { w.apply('PPME_SYSCALL_READ_E', { fd, size: 10 }); categories.push(w.get('evt.category')!); }
+    // sinsp_evt::get_category: sockets net, unix sockets ipc, an fd not in the table unknown; EC_IPC spelt IPC.
+    w.apply('PPME_SYSCALL_FUTEX_X', { res: 0, addr: 0n, op: 0, val: 0n });
+    expect([...categories, w.get('evt.category')]).toEqual(['net', 'ipc', 'unknown', 'IPC']);
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 });
     expect(w.get('syscall.type')).toBe('read');
     expect(w.get('evt.res')).toBe('<NA>');
     expect(w.get('evt.failed')).toBe('false');

@@ -1,5 +1,6 @@
 // evt.* and syscall.type: facts of the event itself (number, time, type, direction, parameters, result).
 // Semantics follow libsinsp's sinsp_filter_check_event / gen_event; differences are said in the desc.
+import { ScapFdType } from '../../schema/capture-types.js';
 import { EVENTS, paramIndexTable } from '../../schema/index.js';
 import { paramIndexOf } from '../../state/system-state.js';
 import { errnoName, ppmScName } from '../../decode/names.js';
@@ -21,18 +22,23 @@ const SYSCALL = has('EC_SYSCALL');
 const CATEGORY: readonly string[] = EVENTS.map((e) => {
   if (e.categories.includes('EC_WAIT')) return 'wait';
   const c = e.categories.find((x) => !['EC_SYSCALL', 'EC_TRACEPOINT', 'EC_PLUGIN', 'EC_METAEVENT', 'EC_OTHER'].includes(x)) ?? e.categories.find((x) => x === 'EC_OTHER');
-  return c ? c.slice(3).toLowerCase() : 'unknown';
+  // libsinsp spells EC_IPC in capitals; the others lower case.
+  return c === 'EC_IPC' ? 'IPC' : c ? c.slice(3).toLowerCase() : 'unknown';
 });
 
-/** libsinsp: I/O events take their category from the fd they use (file, net or ipc). */
+/**
+ * libsinsp (sinsp_evt::get_category): I/O events take their category from the fd they use: file, net or ipc;
+ * other fd types (epoll, timerfd, netlink, bpf, memfd, ...) and an fd not in the table print `unknown`.
+ */
 function category(c: FieldContext): string {
   const t = c.ev.type;
   if (!(IO_READ[t] || IO_WRITE[t] || IO_OTHER[t])) return CATEGORY[t] ?? 'unknown';
-  const fd = c.fd();
-  switch (fd?.type as number | undefined) {
-    case 3: case 4: case 5: case 6: return 'net';
-    case 7: case 8: case 9: case 11: case 12: case 13: case 14: return 'ipc';
-    default: return 'file';
+  switch (c.fd()?.type) {
+    case ScapFdType.File: case ScapFdType.Directory: case ScapFdType.FileV2: return 'file';
+    case ScapFdType.Ipv4Sock: case ScapFdType.Ipv6Sock: case ScapFdType.Ipv4ServSock: case ScapFdType.Ipv6ServSock: return 'net';
+    case ScapFdType.Fifo: case ScapFdType.UnixSock: case ScapFdType.Event: case ScapFdType.Signalfd: case ScapFdType.Inotify:
+    case ScapFdType.Userfaultfd: return 'ipc';
+    default: return 'unknown';
   }
 }
 /** Index of the `data` param (I/O buffer) per exit event, or -1. */
