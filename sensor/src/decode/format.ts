@@ -452,6 +452,7 @@ export class CompiledFormat {
   render(ev: EventView): string | null {
     const ctx = this.ctx;
     ctx.begin(ev);
+    ctx.tick(ev); // evt.deltatime counts the events printed, as sysdig's
     let out = '';
     const parts = this.parts;
     for (let k = 0; k < parts.length; k++) {

@@ -161,6 +161,15 @@ describe('engine: alerts', () => {
     });
   });
 
+  it("evt.reltime / evt.deltatime count every event read, judged or not, as Falco's inspector does", async () => {
+    const set = makeRuleSet([{ name: 'open', types: ['openat'], output: 'rel=%evt.reltime delta=%evt.deltatime ns=%evt.deltatime.ns' }]);
+    const { alerts, feed } = testEngine(set);
+    const t0 = 1_700_000_000_000_000_000n;
+    // No rule reads close: the engine still counts it.
+    await feed([[...CLOSE_X(3), { ts: t0 }], [...CLOSE_X(4), { ts: t0 + 700n }], [...OPENAT_X('/etc/passwd', 12), { ts: t0 + 1_000n }]] as FeedEvents);
+    expect(alerts[0].output).toMatch(/ rel=000001000 delta=300 ns=000000300$/);
+  });
+
   it('an output token the scanner refuses is refused by the loader too (one scanner): no rule set that cannot run', () => {
     for (const [output, why] of [
       ['%toupper(proc.pid)', /transformer 'toupper' is not supported on numeric field proc.pid/],

@@ -100,6 +100,7 @@ export class EventPrinter {
     const view = this.sequencer.view;
     for (let k = 0; k < batch.count; k++) {
       if (!this.sequencer.advance(batch, k)) continue;
+      this.formatter.fields.observe(view);
       const type = view.type;
       if (!this.debug && INTERNAL_IDS[type] === 1) continue;
       const filter = this.filter;

@@ -238,6 +238,7 @@ export class Engine {
     const before = this.opts.beforeJudge;
     for (let k = 0; k < batch.count; k++) {
       if (!this.sequencer.advance(batch, k)) continue;
+      this.fields.tick(view);
       if (before !== undefined && !before(view)) return false;
       this.judge(view);
       if (this.wait !== undefined) { const w = this.wait; this.wait = undefined; await w; }

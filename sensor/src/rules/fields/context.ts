@@ -88,18 +88,21 @@ export class FieldContext {
   hostname = '';
   /** Container and pod metadata (null: no enrichment configured, container.* and k8s.* give <NA>). */
   metadata: MetadataView | null = null;
-  // First, previous and current event timestamps (evt.reltime, evt.deltatime) as 32-bit halves: begin() runs
-  // for every judged event and must not allocate a BigInt; hi < 0 means none yet.
+  // First, previous and current event timestamps (evt.reltime, evt.deltatime) as 32-bit halves, set by observe()
+  // and tick() without allocating a BigInt; hi < 0 means none yet.
   private firstHi = -1;
   private firstLo = 0;
   private prevHi = -1;
   private prevLo = 0;
   private curHi = -1;
   private curLo = 0;
+  private tickNum = -1;
+  private tickBase = -1;
+  private tickBytes: Uint8Array | null = null;
 
   /** Timestamp of the first event this context saw (-1n before any). */
   get firstTs(): bigint { return this.firstHi < 0 ? -1n : (BigInt(this.firstHi) << 32n) | BigInt(this.firstLo); }
-  /** Timestamp of the event before the current one (the current one's for the first event). */
+  /** Timestamp of the event counted by tick() before the current one (the current one's for the first). */
   get prevTs(): bigint { return this.prevHi < 0 ? -1n : (BigInt(this.prevHi) << 32n) | BigInt(this.prevLo); }
 
   private threadGen = -1;
@@ -123,6 +126,35 @@ export class FieldContext {
     if (md.machine?.hostname) this.hostname = md.machine.hostname;
   }
 
+  /**
+   * Notes an event read from the source, judged or not: evt.reltime counts from the first one, as libsinsp's
+   * first-event time covers every event (hidden internal ones and those a filter skips included).
+   */
+  observe(ev: EventView): void {
+    if (this.firstHi >= 0) return;
+    this.firstLo = ev.view.getUint32(ev.base, true);
+    this.firstHi = ev.view.getUint32(ev.base + 4, true);
+  }
+
+  /**
+   * Counts an event for evt.deltatime (once per event; a second call for the same one does nothing): the rules
+   * engine counts every event read, as Falco's inspector does; `sensord events` the events it prints, as sysdig's
+   * filtered output does.
+   */
+  tick(ev: EventView): void {
+    if (ev.num === this.tickNum && ev.base === this.tickBase && ev.bytes === this.tickBytes) return;
+    this.tickNum = ev.num;
+    this.tickBase = ev.base;
+    this.tickBytes = ev.bytes;
+    this.observe(ev);
+    const lo = ev.view.getUint32(ev.base, true);
+    const hi = ev.view.getUint32(ev.base + 4, true);
+    if (this.curHi < 0) { this.prevHi = hi; this.prevLo = lo; } else { this.prevHi = this.curHi; this.prevLo = this.curLo; }
+    this.curHi = hi;
+    this.curLo = lo;
+    this.generation++; // a value read before (a filter's evt.deltatime) is stale now
+  }
+
   /** Points the context at an event; a new event (number, buffer or offset differ) invalidates the cache. */
   begin(ev: EventView): void {
     this.ev = ev;
@@ -131,12 +163,6 @@ export class FieldContext {
     this.evBase = ev.base;
     this.evBytes = ev.bytes;
     this.generation++;
-    const lo = ev.view.getUint32(ev.base, true);
-    const hi = ev.view.getUint32(ev.base + 4, true);
-    if (this.firstHi < 0) { this.firstHi = hi; this.firstLo = lo; }
-    if (this.curHi < 0) { this.prevHi = hi; this.prevLo = lo; } else { this.prevHi = this.curHi; this.prevLo = this.curLo; }
-    this.curHi = hi;
-    this.curLo = lo;
   }
 
   /** The value of a bound field for the current event, extracted at most once per event. */

@@ -99,15 +99,16 @@ export function classOf(name: string): FieldClass | undefined {
 }
 
 /**
- * A value as sysdig/Falco print it: integers in decimal (hex for PF_HEX fields), booleans as true/false,
+ * A value as sysdig/Falco print it: integers in decimal (hex for PF_HEX fields, 9 zero-padded digits for
+ * PF_10_PADDED_DEC ones), booleans as true/false,
  * lists as `(a,b)`; `undefined` (not available) is left to the caller, which prints `<NA>`.
  */
 export function renderValue(def: FieldDef<any>, v: FieldValue): string | undefined {
   switch (typeof v) {
     case 'string': return v;
     // PF_HEX prints like libsinsp's "%" PRIX32 / PRIX64: upper-case hex digits.
-    case 'number': return def.hex === true ? (v >>> 0).toString(16).toUpperCase() : String(v);
-    case 'bigint': return def.hex === true ? v.toString(16).toUpperCase() : v.toString();
+    case 'number': return def.hex === true ? (v >>> 0).toString(16).toUpperCase() : def.padded === true ? String(v).padStart(9, '0') : String(v);
+    case 'bigint': return def.hex === true ? v.toString(16).toUpperCase() : def.padded === true ? v.toString().padStart(9, '0') : v.toString();
     case 'boolean': return v ? 'true' : 'false';
     case 'undefined': return undefined;
     default: return '(' + v.join(',') + ')';

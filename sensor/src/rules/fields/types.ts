@@ -28,6 +28,8 @@ export interface FieldDef<A = unknown> {
   readonly arg?: FieldArgSpec;
   /** Printed in hex (libsinsp PF_HEX), e.g. fd.dev. */
   readonly hex?: boolean;
+  /** Printed with at least 9 digits, zero-padded (libsinsp PF_10_PADDED_DEC), e.g. evt.rawtime.ns. */
+  readonly padded?: boolean;
   /**
    * libsinsp marks it EPF_FILTER_ONLY (fd.ip, fd.net, ...): in conditions it matches any of its values. sysdig
    * refuses it in -p formats; we accept it and print the candidate values as a list `(a,b)`.
