@@ -148,16 +148,17 @@ describe('engine: alerts', () => {
   it("libsinsp's output tokens: a width cuts or pads, transformers (nested), a name cut back to the longest field", async () => {
     const set = makeRuleSet([{
       name: 'open', types: ['openat'], priority: 'NOTICE',
-      output: '[%8proc.name] [%3fd.name] [%6fd.cport] %toupper(proc.name) %toupper(basename(fd.name)) %len(fd.name) %proc.namex',
+      output: '[%8proc.name] [%3fd.name] [%6fd.cport] %toupper(proc.name) %toupper(basename(fd.name)) %len(fd.name) %proc.namex dev=%fd.dev',
     }]);
     const { alerts, feed } = testEngine(set, { outputFields: true });
-    await feed([[...OPENAT_X('/etc/passwd', 12), { ts: 1_700_000_000_123_456_789n }]].map((e) => [e[0], e[1], e[2]]) as FeedEvents);
+    const [code, params] = OPENAT_X('/etc/passwd', 12);
+    await feed([[code, { ...params, dev: 45 }, { ts: 1_700_000_000_123_456_789n }]]);
     const a = alerts[0];
-    expect(a.output).toMatch(/: Notice \[cat {5}\] \[\/et\] \[<NA>  \] CAT PASSWD 11 catx$/);
+    expect(a.output).toMatch(/: Notice \[cat {5}\] \[\/et\] \[<NA>  \] CAT PASSWD 11 catx dev=2D$/);
     // output_fields: keys as written without the width, values transformed but never padded.
     expect(JSON.parse(a.outputFields!)).toMatchObject({
       'proc.name': 'cat', 'fd.name': '/etc/passwd', 'fd.cport': null, 'toupper(proc.name)': 'CAT',
-      'toupper(basename(fd.name))': 'PASSWD', 'len(fd.name)': 11,
+      'toupper(basename(fd.name))': 'PASSWD', 'len(fd.name)': 11, 'fd.dev': '2D', // PF_HEX: a string, as printed
     });
   });
 

@@ -52,7 +52,7 @@ export class RuleOutput {
     return out;
   }
 
-  /** output_fields as JSON object text: numbers stay numbers (bigints exact), missing values are null. */
+  /** output_fields as JSON object text: numbers stay numbers (bigints exact; PF_HEX ones strings), missing values are null. */
   fieldsJson(ctx: FieldContext): string {
     let out = '{';
     const fields = this.jsonFields;
@@ -60,7 +60,10 @@ export class RuleOutput {
       const f = fields[k];
       if (k > 0) out += ',';
       out += JSON.stringify(f.text) + ':';
-      out += TIME_AS_NUMBER.has(f.bound.def.name) && f.transforms.length === 0 ? ctx.ev.ts.toString() : jsonValue(partValue(f, ctx.value(f.bound)));
+      if (f.transforms.length === 0 && TIME_AS_NUMBER.has(f.bound.def.name)) { out += ctx.ev.ts.toString(); continue; }
+      const v = partValue(f, ctx.value(f.bound));
+      // libsinsp's rawval_to_json: PF_HEX numbers are JSON strings, as printed (fd.dev "2D").
+      out += f.transforms.length === 0 && f.bound.def.hex === true && v !== undefined ? JSON.stringify(renderPart(f, v)) : jsonValue(v);
     }
     return out + '}';
   }
