@@ -143,6 +143,13 @@ describe('warnings', () => {
     const s = load('- list: l\n  items: [a]\n- macro: m\n  condition: proc.name=a\n- foo: bar\n' + rule('r', 'evt.type=open', '  colour: red\n'));
     expect(codes(s.warnings).sort()).toEqual(['LOAD_UNKNOWN_ITEM', 'LOAD_UNKNOWN_KEY', 'LOAD_UNUSED_LIST', 'LOAD_UNUSED_MACRO']);
   });
+  it('an unused macro is still resolved: naming an undefined macro is an error (Falco compile_macros_infos), reported once', () => {
+    const s = load(`- macro: unused_bad\n  condition: undefined_thing and proc.name = cat\n${rule('r', 'evt.type=open')}`);
+    expect(s.errors.map((e) => [e.code, e.message])).toEqual([['LOAD_ERR_VALIDATE', "Undefined macro 'undefined_thing' used in filter."]]);
+    expect(s.errors[0].context.locations.at(-1)).toMatchObject({ file: 'f0.yaml', line: 2, col: 14 });
+    const used = load(`- macro: bad\n  condition: undefined_thing\n${rule('r', 'evt.type=open and bad')}`);
+    expect(codes(used.errors)).toEqual(['LOAD_ERR_VALIDATE']);
+  });
   it('skip-if-unknown-filter turns unknown fields/event types into LOAD_UNKNOWN_FILTER and skips the rule', () => {
     const s = load(rule('r', 'evt.type=open and proc.nobody=cat', '  skip-if-unknown-filter: true\n'), rule('q', 'evt.type=open'));
     expect(s.errors).toEqual([]);

@@ -40,6 +40,16 @@ export function expandCondition(ast: Expr, env: ExpandEnv, cache: Map<string, Ex
   return new Expander(env, cache).expr(ast, () => true, []);
 }
 
+/**
+ * Resolves one macro (its references, with its own visibility), used by a rule or not, as Falco's
+ * compile_macros_infos does for every macro: an undefined reference is a load error either way. Throws CompileError.
+ */
+export function resolveMacro(name: string, env: ExpandEnv, cache: Map<string, Expr>): void {
+  const m = env.macros.get(name);
+  if (m?.ast === undefined || cache.has(name)) return;
+  cache.set(name, new Expander(env, cache).expr(m.ast, m.visible, [name]));
+}
+
 class Expander {
   constructor(private readonly env: ExpandEnv, private readonly cache: Map<string, Expr>) {}
 

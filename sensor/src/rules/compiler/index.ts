@@ -42,7 +42,7 @@ export function compileCondition(src: SourceText, env: ExpandEnv, registry: Fiel
   return { ...emitted, match, matchIndexed: indexed, typeMask, expanded, expandedText, evttypes };
 }
 
-export { CompileError, expandCondition, itemValue, type ExpandEnv, type MacroDef } from './expand.js';
+export { CompileError, expandCondition, itemValue, resolveMacro, type ExpandEnv, type MacroDef } from './expand.js';
 export { emitCondition, type EmittedCondition, type EmitWarning } from './emit.js';
 export { inferEventTypes, eventIdsOf, ALL_EVENT_IDS } from './evttypes.js';
 export { TRANSFORMERS, transformer, typeClass, type TransformerDef } from './transformers.js';

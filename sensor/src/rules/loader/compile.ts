@@ -9,7 +9,7 @@ import { PRIORITIES } from '../types.js';
 import { ConditionSyntaxError, LIST_OPERATORS, parseCondition } from '../parser/parser.js';
 import { SourceText, type SourceSegment } from '../parser/source.js';
 import type { Expr, NodeBase } from '../parser/ast.js';
-import { CompileError, compileCondition, type ExpandEnv, type MacroDef } from '../compiler/index.js';
+import { CompileError, compileCondition, resolveMacro, type ExpandEnv, type MacroDef } from '../compiler/index.js';
 import { PPM_EVENT_MAX } from '../../schema/index.js';
 import { Context, errorMessage, warningMessage, type ErrorCode } from './messages.js';
 import type { Collection, ExceptionInfo, RuleInfo } from './collect.js';
@@ -90,6 +90,20 @@ export function compileCollection(col: Collection, opts: CompileOptions): Compil
     if (compiled !== undefined) rules.push(compiled);
   }
 
+  // Falco resolves every macro, used or not: an unused one naming an undefined macro is still an error.
+  for (const m of col.macros.values()) {
+    const def = macros.get(m.name)!;
+    try {
+      resolveMacro(m.name, env, macroCache);
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      if (def.ast === undefined) continue; // its syntax error is reported above
+      const msg = errorMessage(e.loadCode, e.message, nodeCtx(m.condition[0].ctx, e.node));
+      // A rule using the macro reported the same error already.
+      const key = JSON.stringify([msg.code, msg.message, msg.context.locations.at(-1)]);
+      if (!errors.some((x) => JSON.stringify([x.code, x.message, x.context.locations.at(-1)]) === key)) errors.push(msg);
+    }
+  }
   for (const m of col.macros.values()) {
     if (!usedMacros.has(m.name)) warnings.push(warningMessage('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', m.ctx));
   }
