@@ -72,6 +72,30 @@ describe('items', () => {
   });
 });
 
+describe("append, override and enabled as Falco's reader decides them", () => {
+  it("'override: replace' of a list or macro not defined yet defines it; an append still needs one", () => {
+    const s = load(`- list: newlist\n  items: [cat]\n  override:\n    items: replace\n- macro: newmacro\n  condition: proc.name in (newlist)\n  override:\n    condition: replace\n${rule('r', 'evt.type=open and newmacro')}`);
+    expect(s.errors).toEqual([]);
+    expect(s.rules[0].expandedCondition).toBe('evt.type = open and proc.name in (cat)');
+    expect(load('- list: nolist\n  items: [a]\n  override:\n    items: append\n').errors[0].message).toBe("List uses 'append' or 'override.items: append' but no list by that name already exists");
+  });
+  it("'append: false' beside 'override' is accepted; 'append: true' beside it is refused", () => {
+    expect(load(rule('r', 'evt.type=open'), `- rule: r\n  condition: and proc.name=cat\n  append: false\n  override:\n    condition: append\n`).errors).toEqual([]);
+    expect(codes(load(rule('r', 'evt.type=open'), `- rule: r\n  condition: and proc.name=cat\n  append: true\n  override:\n    condition: append\n`).errors)).toEqual(['LOAD_ERR_YAML_VALIDATE']);
+  });
+  it("a legacy 'append: true' rule takes condition and exceptions and ignores its other keys", () => {
+    const s = load(rule('r', 'evt.type=open'), `- rule: r\n  condition: and proc.name=cat\n  output: ignored\n  priority: ERROR\n  append: true\n`);
+    expect(s.errors).toEqual([]);
+    expect([s.rules[0].expandedCondition, s.rules[0].output, s.rules[0].priority]).toEqual(['evt.type = open and proc.name = cat', 'o %proc.name', 'WARNING']);
+  });
+  it("a standalone 'enabled' works and is deprecated (LOAD_DEPRECATED_ITEM)", () => {
+    const s = load(rule('r', 'evt.type=open'), '- rule: r\n  enabled: false\n');
+    expect(s.errors).toEqual([]);
+    expect(s.rules).toHaveLength(0);
+    expect(s.warnings.map((w) => w.message)).toContain("The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').");
+  });
+});
+
 describe("YAML as Falco's reader (yaml-cpp) takes it", () => {
   it('several documents (---) in one file: their items in order', () => {
     const s = load(`${rule('a', 'evt.type=open')}---\n${rule('b', 'evt.type=openat')}---\n`);

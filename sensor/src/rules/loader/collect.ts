@@ -112,8 +112,9 @@ class Collector {
     const prev = this.lists.get(item.name);
     const mode = item.override?.items ?? (item.append ? 'append' : undefined);
     if (item.append) this.deprecatedAppend(item.ctx);
-    if (mode !== undefined) {
-      if (prev === undefined) throw new CollectError(`List has '${mode === 'append' ? 'append' : 'override'}' key but no list by that name already exists`, item.ctx);
+    // As Falco's reader: an append needs the list; a replace is a definition (of a list that may not exist yet).
+    if (mode === 'append' || (mode === 'replace' && prev !== undefined)) {
+      if (prev === undefined) throw new CollectError("List uses 'append' or 'override.items: append' but no list by that name already exists", item.ctx);
       if (item.items.length === 0) this.warnings.push(warningMessage('LOAD_APPEND_NO_VALUES', 'Overriding/appending list with no values', item.ctx));
       prev.items = mode === 'append' ? [...prev.items, ...item.items] : [...item.items];
       prev.visibility = id;
@@ -128,8 +129,8 @@ class Collector {
     const prev = this.macros.get(item.name);
     const mode = item.override?.condition ?? (item.append ? 'append' : undefined);
     if (item.append) this.deprecatedAppend(item.ctx);
-    if (mode !== undefined) {
-      if (prev === undefined) throw new CollectError(`Macro has '${mode === 'append' ? 'append' : 'override'}' key but no macro by that name already exists`, item.ctx);
+    if (mode === 'append' || (mode === 'replace' && prev !== undefined)) {
+      if (prev === undefined) throw new CollectError("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists", item.ctx);
       prev.condition = mode === 'append' ? [...prev.condition, item.condition] : [item.condition];
       prev.visibility = id;
       return;
@@ -143,7 +144,7 @@ class Collector {
     if (item.append) {
       this.deprecatedAppend(item.ctx);
       if (prev === undefined) throw new CollectError("Rule has 'append' key but no rule by that name already exists", item.ctx);
-      if (item.condition === undefined && item.exceptions === undefined) throw new CollectError('Appended rule must have exceptions or condition property', item.ctx);
+      // Falco reads only condition and exceptions of a legacy append (its check for neither is disabled).
       this.appendToRule(prev, item, new Set(['condition', 'exceptions']));
       return;
     }
@@ -157,6 +158,7 @@ class Collector {
     }
     const defines = item.condition !== undefined || item.output !== undefined || item.desc !== undefined || item.priority !== undefined;
     if (!defines && item.enabled !== undefined) {
+      this.warnings.push(warningMessage('LOAD_DEPRECATED_ITEM', "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').", item.ctx));
       if (prev === undefined) throw new CollectError("Rule has 'enabled' key but no rule by that name already exists", item.ctx);
       prev.enabled = item.enabled;
       return;

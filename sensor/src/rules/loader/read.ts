@@ -249,7 +249,7 @@ class Reader {
     const p = keys.get('override');
     if (p === undefined) return undefined;
     const ctx = this.valueCtx(p, parent, 'override');
-    if (keys.has('append')) {
+    if (keys.has('append') && this.bool(keys, 'append', parent) === true) {
       throw new ItemError('LOAD_ERR_YAML_VALIDATE', "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", ctx);
     }
     const m = p.value as Node | null;
@@ -267,7 +267,7 @@ class Reader {
     }
     for (const k of keys.keys()) {
       if (itemKeys.has(k) && out[k] === undefined) {
-        throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Unexpected key '${k}': an 'override' entry is required for it (append or replace)`, this.valueCtx(keys.get(k)!, parent, k));
+        throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Unexpected key '${k}': no corresponding entry under 'override' is defined.`, this.valueCtx(keys.get(k)!, parent, k));
       }
     }
     return out;
@@ -375,14 +375,8 @@ class Reader {
       capture: this.bool(keys, 'capture', ctx),
       captureDuration: keys.has('capture_duration') ? Number(this.string(keys, 'capture_duration', ctx)) : undefined,
     };
-    if (append) {
-      for (const k of keys.keys()) {
-        if (k !== 'rule' && k !== 'append' && k !== 'condition' && k !== 'exceptions' && RULE_KEYS.has(k)) {
-          throw new ItemError('LOAD_ERR_YAML_VALIDATE', `Unexpected key '${k}': only 'condition' and 'exceptions' can be appended with 'append: true'; use 'override' instead`, this.valueCtx(keys.get(k)!, ctx, k));
-        }
-      }
-    }
-    return item;
+    // A legacy `append: true` takes condition and exceptions only; Falco ignores its other keys.
+    return append ? { ...item, output: undefined, desc: undefined, priority: undefined, tags: undefined, enabled: undefined, source: undefined } : item;
   }
 
   private exceptions(keys: Map<string, Pair>, parent: Context): ExceptionItem[] | undefined {
