@@ -4,7 +4,7 @@
 // functions arrive compiled. Measured on the rules bench's start-up (replay of a one-event capture with Falco's
 // rules): 247 → 182 ms.
 //
-// Packages stay external (required from node_modules at run time). Each module's `import.meta.url` becomes its
+// commander and lru-cache are bundled; other packages stay external (required from node_modules at run time). Each module's `import.meta.url` becomes its
 // own dist/ path, so files found relative to a module (the gunzip worker, native/, rules/, proto/, package.json)
 // are found exactly as from dist/.
 import { spawnSync } from 'node:child_process';
@@ -40,7 +40,10 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  packages: 'external',
+  // Small pure-JS dependencies every command loads are bundled (and code-cached) too; the others stay packages:
+  // native (koffi), large and loaded only by some commands (gRPC, Kubernetes, metrics, logging), or loaded
+  // lazily (yaml).
+  external: ['@grpc/grpc-js', '@grpc/proto-loader', '@kubernetes/client-node', 'koffi', 'pino', 'prom-client', 'yaml', 'typescript'],
   plugins: [moduleUrls],
   logLevel: 'warning',
 });
