@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import path from 'node:path';
-import { HAVE_SHARED, sharedPath, skipWithoutShared } from '../helpers/shared.js';
+import { HAVE_SHARED, REPO_ROOT, sharedPath, skipWithoutShared } from '../helpers/shared.js';
 import { corpusCaptures, expectedRawCounts } from '../helpers/scap-corpus.js';
 import {
   openScap, ScapError, BlockType, WORKER_MIN_COMPRESSED, type ScapItem, type ScapReader,
@@ -284,6 +285,26 @@ describe('scap reader: files read while the caller decodes (plain, and gzip infl
     for (const d of read) expect(comparable(d)).toEqual(comparable(reference));
     return read[0];
   }
+
+  it.skipIf(skip)('the built reader (what the CLI runs) has the compressed bytes and its worker within the call, before any await', async () => {
+    const built = path.join(REPO_ROOT, 'dist', 'sensor', 'src', 'source', 'scap-reader.js');
+    if (!existsSync(built)) {
+      if (process.env.CI === 'true') throw new Error(`${built} is missing under CI`);
+      console.warn(`SKIP built reader: ${built} not built (npm run build:ts)`);
+      return;
+    }
+    const { openScap: openBuilt } = await import(pathToFileURL(built).href) as typeof import('../../sensor/src/source/scap-reader.js');
+    const p = file('sync.scap.gz', gz);
+    const opening = openBuilt(p, { streaming: true });
+    // replay goes on without yielding (it loads its rules): the file must be read and the worker have its job
+    // already. Removed now, the file can only be delivered if it was.
+    rmSync(p);
+    const r = await opening;
+    const reference = await deliver(() => openScap(gz), false);
+    const read = await deliver(async () => r, true);
+    expect(read.shared).toBe(true);
+    expect({ ...read, shared: false }).toEqual({ ...reference, shared: false });
+  });
 
   it.skipIf(skip)('a gzip file gives the same bytes, events, strings and metadata as the plain file', async () => {
     const fromPlain = await deliver(() => openScap(file('plain.scap', capture)), true, true);

@@ -9,8 +9,8 @@
 // (22-byte header, no nparams) are normalised into a per-batch side buffer as libscap does. Corrupt or truncated
 // input ends the iteration with a ScapError naming the byte offset and block type; every event before the
 // problem is delivered first. The reader never loops without consuming bytes, so it cannot hang.
-import { existsSync, readFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { EVENTS, LARGE_PAYLOAD, PPM_EVENT_MAX } from '../schema/index.js';
@@ -177,30 +177,44 @@ const READ_CHUNK = 4 << 20;
  */
 export const WORKER_MIN_COMPRESSED = 2 << 20;
 
-/** Opens a capture file: plain files are pumped in 4 MiB reads into an Input; gzip ones are inflated. */
+/**
+ * Opens a capture file: plain files are pumped in 4 MiB reads into an Input; gzip ones are inflated. For gzip,
+ * everything up to handing the compressed bytes to the worker runs synchronously, inside the caller's call:
+ * `sensord replay` loads its rules next without yielding, and the worker boots and inflates meanwhile (with
+ * awaits here it started only after the rules, and the reader then waited ~45 ms for its first bytes).
+ */
 async function openFileInput(path: string): Promise<Input> {
-  let fh: FileHandle;
+  let fd: number;
   let size: number;
+  const magic = Buffer.alloc(2);
   try {
-    fh = await open(path, 'r');
-    size = (await fh.stat()).size;
+    fd = openSync(path, 'r');
   } catch (e) {
     throw new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, 0);
   }
-  const magic = Buffer.alloc(2);
-  if (size >= 2) await fh.read(magic, 0, 2, 0);
+  try {
+    size = fstatSync(fd).size;
+    if (size >= 2) readSync(fd, magic, 0, 2, 0);
+  } catch (e) {
+    closeSync(fd);
+    throw new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, 0);
+  }
   if (magic[0] === 0x1f && magic[1] === 0x8b) {
-    // The worker boots (~25 ms) while the compressed file is read.
-    const worker = size >= WORKER_MIN_COMPRESSED ? await startGunzipWorker() : undefined;
+    const worker = size >= WORKER_MIN_COMPRESSED ? startCompiledGunzipWorker() ?? await startGunzipWorker() : undefined;
     let raw: Buffer;
     try {
       raw = worker !== undefined ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
-      await readFully(fh, raw, size);
+      let off = 0;
+      while (off < size) {
+        const n = readSync(fd, raw, off, size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
     } catch (e) {
       void worker?.terminate();
       throw new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, 0);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     if (worker !== undefined) return inflateInWorker(worker, raw);
     const { bytes, gzipError } = await decompress(raw);
@@ -211,7 +225,7 @@ async function openFileInput(path: string): Promise<Input> {
     try {
       let off = 0;
       while (off < size) {
-        const { bytesRead } = await fh.read(input.bytes, off, Math.min(READ_CHUNK, size - off), off);
+        const { bytesRead } = await readAsync(fd, input.bytes, off, Math.min(READ_CHUNK, size - off), off);
         if (bytesRead === 0) break;
         off += bytesRead;
         input.advance(off);
@@ -220,20 +234,13 @@ async function openFileInput(path: string): Promise<Input> {
     } catch (e) {
       input.finish(new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, input.filled));
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   })();
   return input;
 }
 
-async function readFully(fh: FileHandle, buf: Buffer, size: number): Promise<void> {
-  let off = 0;
-  while (off < size) {
-    const { bytesRead } = await fh.read(buf, off, size - off, off);
-    if (bytesRead === 0) break;
-    off += bytesRead;
-  }
-}
+const readAsync = promisify(read);
 
 let workerUrl: Promise<URL | undefined> | undefined;
 
@@ -257,6 +264,19 @@ function gunzipWorkerUrl(): Promise<URL | undefined> {
     }
   })();
   return workerUrl;
+}
+
+/** The gunzip worker from its compiled script beside this module, started synchronously; undefined without one. */
+function startCompiledGunzipWorker(): Worker | undefined {
+  const compiled = new URL('./gunzip-worker.js', import.meta.url);
+  if (!existsSync(compiled)) return undefined;
+  try {
+    const worker = new Worker(compiled);
+    worker.unref();
+    return worker;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts an idle gunzip worker that never keeps the process alive by itself; undefined when none can start. */
