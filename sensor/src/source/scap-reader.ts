@@ -269,20 +269,17 @@ function gunzipWorkerUrl(): Promise<URL | undefined> {
 /** The gunzip worker from its compiled script beside this module, started synchronously; undefined without one. */
 function startCompiledGunzipWorker(): Worker | undefined {
   const compiled = new URL('./gunzip-worker.js', import.meta.url);
-  if (!existsSync(compiled)) return undefined;
-  try {
-    const worker = new Worker(compiled);
-    worker.unref();
-    return worker;
-  } catch {
-    return undefined;
-  }
+  return existsSync(compiled) ? idleWorker(compiled) : undefined;
 }
 
-/** Starts an idle gunzip worker that never keeps the process alive by itself; undefined when none can start. */
+/** Starts the gunzip worker from wherever its script is (see gunzipWorkerUrl); undefined when none can start. */
 async function startGunzipWorker(): Promise<Worker | undefined> {
   const url = await gunzipWorkerUrl();
-  if (url === undefined) return undefined;
+  return url === undefined ? undefined : idleWorker(url);
+}
+
+/** A worker that never keeps the process alive by itself; undefined when it cannot start. */
+function idleWorker(url: URL): Worker | undefined {
   try {
     const worker = new Worker(url);
     worker.unref();

@@ -61,6 +61,24 @@ describe('evt.* fields', () => {
     w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 1 });
     expect(w.get('evt.is_open_read')).toBe('false');
   });
+
+  it('evt.deltatime counts from the previous event printed; a filter reading an event before it is printed sees the same', () => {
+    const w = world();
+    const t0 = 1_700_000_000_000_000_000n;
+    const delta = FIELD_REGISTRY.bind('evt.deltatime');
+    const ctx = w.formatter.fields;
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 }, { ts: t0 });
+    expect(w.get('evt.deltatime')).toBe('0');
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 }, { ts: t0 + 500n });
+    ctx.begin(w.view); // as a filter does, before the line is printed
+    expect(ctx.value(delta)).toBe(500n);
+    expect(w.get('evt.deltatime')).toBe('500');
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 }, { ts: t0 + 800n }); // read, filtered out: not printed
+    ctx.begin(w.view);
+    expect(ctx.value(delta)).toBe(300n); // from the last printed (t0 + 500), not the one before it
+    w.apply('PPME_SYSCALL_READ_E', { fd: 3, size: 10 }, { ts: t0 + 1_000n });
+    expect(w.get('evt.deltatime')).toBe('500');
+  });
 });
 
 describe('proc.* and thread.* fields', () => {

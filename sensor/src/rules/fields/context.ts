@@ -100,10 +100,19 @@ export class FieldContext {
   private tickBase = -1;
   private tickBytes: Uint8Array | null = null;
 
-  /** Timestamp of the first event this context saw (-1n before any). */
-  get firstTs(): bigint { return this.firstHi < 0 ? -1n : (BigInt(this.firstHi) << 32n) | BigInt(this.firstLo); }
-  /** Timestamp of the event counted by tick() before the current one (the current one's for the first). */
-  get prevTs(): bigint { return this.prevHi < 0 ? -1n : (BigInt(this.prevHi) << 32n) | BigInt(this.prevLo); }
+  /** Timestamp of the first event read (observe/tick); the current event's when none was noted. */
+  get firstTs(): bigint { return this.firstHi < 0 ? this.ev.ts : (BigInt(this.firstHi) << 32n) | BigInt(this.firstLo); }
+  /**
+   * Timestamp of the event counted (tick) before the current one. A current event not counted yet (a filter
+   * reading it before it is printed) gets the last one counted; with none counted, its own (delta 0).
+   */
+  get prevTs(): bigint {
+    const ev = this.ev;
+    const counted = ev.num === this.tickNum && ev.base === this.tickBase && ev.bytes === this.tickBytes;
+    const hi = counted ? this.prevHi : this.curHi;
+    const lo = counted ? this.prevLo : this.curLo;
+    return hi < 0 ? ev.ts : (BigInt(hi) << 32n) | BigInt(lo);
+  }
 
   private threadGen = -1;
   private threadCache: ThreadView | undefined;
