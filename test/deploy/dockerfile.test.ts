@@ -22,4 +22,18 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(REPO_ROOT, 'bin', 'sensord.js'))).toBe(true);
     expect(existsSync(path.join(REPO_ROOT, 'package-lock.json'))).toBe(true);
   });
+
+  it('builds the bundle bin/sensord.js runs (dist/sensord.cjs and its code cache) with what the build stage has', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build:ts']).toContain('node scripts/bundle.mjs');
+    const build = dockerfile.indexOf('npm run build:ts');
+    expect(build).toBeGreaterThan(0);
+    // The bundle step runs the built CLI over rules/ to record the code cache: both must be in the stage by then.
+    for (const dir of ['scripts/', 'rules/', 'bin/', 'sensor/']) {
+      const copy = dockerfile.indexOf(`COPY ${dir} `);
+      expect(copy, dir).toBeGreaterThan(0);
+      expect(copy, dir).toBeLessThan(build);
+    }
+    expect(dockerfile).toMatch(/^COPY --from=build \/src\/dist\/ dist\/$/m);
+  });
 });
