@@ -200,7 +200,7 @@ async function openFileInput(path: string): Promise<Input> {
     throw new ScapError('EOPEN', `cannot read ${path}: ${(e as Error).message}`, 0);
   }
   if (magic[0] === 0x1f && magic[1] === 0x8b) {
-    const worker = size >= WORKER_MIN_COMPRESSED ? startCompiledGunzipWorker() ?? await startGunzipWorker() : undefined;
+    const worker = size >= WORKER_MIN_COMPRESSED ? startCompiledGunzipWorker() ?? await startGunzipWorkerFromSource() : undefined;
     let raw: Buffer;
     try {
       raw = worker !== undefined ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
@@ -242,15 +242,22 @@ async function openFileInput(path: string): Promise<Input> {
 
 const readAsync = promisify(read);
 
-let workerUrl: Promise<URL | undefined> | undefined;
+/** The gunzip worker's script, compiled beside this module (dist/, the bundle). */
+const COMPILED_WORKER = new URL('./gunzip-worker.js', import.meta.url);
 
-/** The gunzip worker's script: compiled beside this module, or compiled on the fly from the TypeScript source. */
-function gunzipWorkerUrl(): Promise<URL | undefined> {
-  workerUrl ??= (async () => {
-    const compiled = new URL('./gunzip-worker.js', import.meta.url);
-    if (existsSync(compiled)) return compiled;
-    // Running from the TypeScript sources (vitest): typescript is a dev dependency there. The worker imports
-    // only node: builtins, so it runs from a data: URL.
+/** The gunzip worker from its compiled script, started synchronously; undefined without one. */
+function startCompiledGunzipWorker(): Worker | undefined {
+  return existsSync(COMPILED_WORKER) ? idleWorker(COMPILED_WORKER) : undefined;
+}
+
+let sourceUrl: Promise<URL | undefined> | undefined;
+
+/**
+ * Without a compiled script (running from the TypeScript sources, as vitest does): the worker compiled on the fly.
+ * typescript is a dev dependency there; the worker imports only node: builtins, so it runs from a data: URL.
+ */
+async function startGunzipWorkerFromSource(): Promise<Worker | undefined> {
+  sourceUrl ??= (async () => {
     const source = new URL('./gunzip-worker.ts', import.meta.url);
     if (!existsSync(source)) return undefined;
     try {
@@ -263,18 +270,7 @@ function gunzipWorkerUrl(): Promise<URL | undefined> {
       return undefined;
     }
   })();
-  return workerUrl;
-}
-
-/** The gunzip worker from its compiled script beside this module, started synchronously; undefined without one. */
-function startCompiledGunzipWorker(): Worker | undefined {
-  const compiled = new URL('./gunzip-worker.js', import.meta.url);
-  return existsSync(compiled) ? idleWorker(compiled) : undefined;
-}
-
-/** Starts the gunzip worker from wherever its script is (see gunzipWorkerUrl); undefined when none can start. */
-async function startGunzipWorker(): Promise<Worker | undefined> {
-  const url = await gunzipWorkerUrl();
+  const url = await sourceUrl;
   return url === undefined ? undefined : idleWorker(url);
 }
 

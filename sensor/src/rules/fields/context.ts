@@ -108,7 +108,7 @@ export class FieldContext {
    */
   get prevTs(): bigint {
     const ev = this.ev;
-    const counted = ev.num === this.tickNum && ev.base === this.tickBase && ev.bytes === this.tickBytes;
+    const counted = this.ticked(ev);
     const hi = counted ? this.prevHi : this.curHi;
     const lo = counted ? this.prevLo : this.curLo;
     return hi < 0 ? ev.ts : (BigInt(hi) << 32n) | BigInt(lo);
@@ -151,7 +151,7 @@ export class FieldContext {
    * filtered output does.
    */
   tick(ev: EventView): void {
-    if (ev.num === this.tickNum && ev.base === this.tickBase && ev.bytes === this.tickBytes) return;
+    if (this.ticked(ev)) return;
     this.tickNum = ev.num;
     this.tickBase = ev.base;
     this.tickBytes = ev.bytes;
@@ -163,6 +163,9 @@ export class FieldContext {
     this.curLo = lo;
     this.generation++; // a value read before (a filter's evt.deltatime) is stale now
   }
+
+  /** The view is on the event tick() counted last (views are reused: identity is number, buffer and offset). */
+  private ticked(ev: EventView): boolean { return ev.num === this.tickNum && ev.base === this.tickBase && ev.bytes === this.tickBytes; }
 
   /** Points the context at an event; a new event (number, buffer or offset differ) invalidates the cache. */
   begin(ev: EventView): void {

@@ -2,7 +2,7 @@
 // `%evt.arg.NAME`, a width `%20field` (libsinsp's set_format: the value is cut or space-padded to it),
 // `%transformer(field)` (nested too), and `%%`; each field bound to the registry (and its cache slot) once.
 import { renderValue, type FieldRegistry } from './registry.js';
-import { FieldError, type BoundField, type FieldDef, type FieldValue } from './types.js';
+import { FieldError, type BoundField, type FieldValue } from './types.js';
 import { CLASS_WORDS, transformer, typeClass, type TransformerDef } from '../compiler/transformers.js';
 
 /** A field reference of a format. */
@@ -112,12 +112,12 @@ export function partValue(p: FieldPart, v: FieldValue): FieldValue {
   return v;
 }
 
-/** Transformed values print plainly (no PF_HEX of the field underneath). */
-const TRANSFORMED = { hex: false } as FieldDef<unknown>;
+/** Transformed values print plainly (not in the PF_HEX or padded format of the field underneath). */
+const PLAIN = {};
 
 /** The printed value of a field part (undefined when missing: the caller prints `<NA>`), before the width. */
 export function renderPart(p: FieldPart, v: FieldValue): string | undefined {
-  return p.transforms.length === 0 ? renderValue(p.bound.def, v) : renderValue(TRANSFORMED, partValue(p, v));
+  return p.transforms.length === 0 ? renderValue(p.bound.def, v) : renderValue(PLAIN, partValue(p, v));
 }
 
 /** libsinsp's std::string::resize(width, ' '): cut to `width` characters or padded with spaces; 0 = as is. */

@@ -103,7 +103,7 @@ export function classOf(name: string): FieldClass | undefined {
  * PF_10_PADDED_DEC ones), booleans as true/false,
  * lists as `(a,b)`; `undefined` (not available) is left to the caller, which prints `<NA>`.
  */
-export function renderValue(def: FieldDef<any>, v: FieldValue): string | undefined {
+export function renderValue(def: Pick<FieldDef<any>, 'hex' | 'padded'>, v: FieldValue): string | undefined {
   switch (typeof v) {
     case 'string': return v;
     // PF_HEX prints like libsinsp's "%" PRIX32 / PRIX64: upper-case hex digits.
