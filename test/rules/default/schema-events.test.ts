@@ -40,10 +40,16 @@ function connect(tid: number, ip: string, port: number, res = 0): Uint8Array[] {
 
 let ruleSet: RuleSet;
 
+/**
+ * The rules that fire on the records. Container metadata comes from container events among them (as in a
+ * capture Falco or sysdig wrote), read as `sensord replay` reads them.
+ */
 async function judge(records: Uint8Array[]): Promise<string[]> {
   const { Engine } = await import('../../../sensor/src/rules/engine/index.js');
+  const { CaptureContainers } = await import('../../../sensor/src/enrich/capture.js');
   const rules: string[] = [];
   const engine = new Engine(ruleSet, { emit: (a) => { rules.push(a.rule); } });
+  engine.fields.metadata = new CaptureContainers(engine.state);
   await engine.processBatch(batchOf(records));
   return [...new Set(rules)].sort();
 }
@@ -105,6 +111,37 @@ describe('default rules on events built from the schema', () => {
     });
     it('negative: sshd started on the host', async () => {
       expect(await judge([exec(4302, 'sshd', ['-D'], HOST_CGROUPS)])).toEqual([]);
+    });
+  });
+
+  describe('K8S.NODE_PrivilegedExecutionInContainer (container metadata from a container event)', () => {
+    /** The container event libsinsp's container manager writes into a capture (CRI container, type 7). */
+    const containerEvent = (privileged: boolean, imagerepo = 'docker.io/library/busybox') => buildEvent('PPME_CONTAINER_JSON_2_E', {
+      json: JSON.stringify({ container: { id: CID, type: 7, name: 'debug', image: `${imagerepo}:1.36`, imagerepo, imagetag: '1.36', privileged, Mounts: [], labels: {} } }),
+    }, { ts: next(), tid: 0xffffffff });
+    /** The container's init: pid 1 of its pid namespace (clone child side), which then execs `init`. */
+    const initProcess = (tid: number, comm: string) => [
+      buildEvent('PPME_SYSCALL_CLONE_20_X', {
+        res: 0, exe: 'runc:[2:INIT]', args: [], tid, pid: tid, ptid: 1, cwd: '/', fdlimit: 1024, comm: 'runc:[2:INIT]',
+        cgroups: CONTAINER_CGROUPS, flags: 0, uid: 0, gid: 0, vtid: 1, vpid: 1, pidns_init_start_ts: 0,
+      }, { ts: next(), tid }),
+      exec(tid, comm, [], CONTAINER_CGROUPS, `/bin/${comm}`),
+    ];
+    const rule = 'Command In Privileged Container';
+    it('positive: a shell runs `mount` in a privileged container', async () => {
+      expect(await judge([containerEvent(true), exec(4501, 'mount', ['/dev/sda1', '/mnt'], CONTAINER_CGROUPS)])).toEqual([rule]);
+    });
+    it('negative: the same in an unprivileged container', async () => {
+      expect(await judge([containerEvent(false), exec(4502, 'mount', ['/dev/sda1', '/mnt'], CONTAINER_CGROUPS)])).toEqual([]);
+    });
+    it('negative: the privileged container\'s own init process (vpid 1)', async () => {
+      expect(await judge([containerEvent(true), ...initProcess(4503, 'sleep')])).toEqual([]);
+    });
+    it('negative: a privileged node agent on the allowlist (kube-proxy)', async () => {
+      expect(await judge([containerEvent(true, 'registry.k8s.io/kube-proxy'), exec(4504, 'iptables', ['-L'], CONTAINER_CGROUPS)])).toEqual([]);
+    });
+    it('negative: a container whose metadata is unknown (no container event)', async () => {
+      expect(await judge([exec(4505, 'mount', ['/dev/sda1', '/mnt'], CONTAINER_CGROUPS)])).toEqual([]);
     });
   });
 
