@@ -2,7 +2,7 @@
 // build the engine with the case's filters (-t/-T, minimum priority), read the capture, judge every event,
 // render alerts as `sensord replay [--json]` prints them, and end with Falco's per-rule summary on "stderr".
 import { loadRuleSet } from '../../sensor/src/rules/loader/index.js';
-import { Engine } from '../../sensor/src/rules/engine/index.js';
+import { Engine, type EngineOptions } from '../../sensor/src/rules/engine/index.js';
 import { parsePriority } from '../../sensor/src/rules/engine/index.js';
 import { formatLoadMessage } from '../../sensor/src/rules/engine/index.js';
 import { openScap } from '../../sensor/src/source/scap-reader.js';
@@ -55,22 +55,19 @@ export async function runCase(c: Case, opts: RunOptions = {}): Promise<CaseResul
     return { exitCode: 2, alerts: [], stdout: '', stderr: `sensord replay: ${e.message} [${e.code}]\n`, fileLines: [] };
   }
   const alerts: Alert[] = [];
-  let drops: DropMonitor | undefined;
-  const engine = new Engine(set, {
+  const engineOpts: EngineOptions = {
     tags: c.tags, disabledTags: c.disabledTags,
     minPriority: c.minPriority !== undefined ? parsePriority(c.minPriority) : undefined,
     timeIso8601: c.iso8601, outputFields: c.json, ruleMatching: opts.ruleMatching ?? RULE_MATCHING,
     emit: (a) => { alerts.push(a); },
-    beforeJudge: policy === null ? undefined : (ev) => drops!.event(ev),
-  });
-  if (policy !== null) {
-    drops = new DropMonitor(policy, {
-      counters: () => ({ events: engine.stats().events, drops: 0 }),
-      log: (msg, level) => { if (level !== 'debug') stderr += `sensord: ${msg}\n`; },
-      alert: (a) => { alerts.push(a); },
-      timeIso8601: c.iso8601,
-    });
-  }
+  };
+  const drops = DropMonitor.attach(policy, {
+    counters: () => ({ events: engine.stats().events, drops: 0 }),
+    log: (msg, level) => { if (level !== 'debug') stderr += `sensord: ${msg}\n`; },
+    alert: (a) => { alerts.push(a); },
+    timeIso8601: c.iso8601,
+  }, engineOpts);
+  const engine = new Engine(set, engineOpts);
   let exitCode = 0;
   if (opts.exitOnly) {
     const judge = engine.judge.bind(engine);

@@ -50,9 +50,9 @@ describe('DropMonitor', () => {
   it('reads the counters once per second of event time and acts on drops above the threshold', () => {
     const c = { events: 0, drops: 0 };
     const { m, logs, alerts, reads } = monitor({ actions: ['log', 'alert'], maxBurst: 5, rate: 1 }, c);
-    expect(reads()).toBe(1); // the baseline
+    expect(reads()).toBe(0); // nothing before the first event (the source may not exist yet)
     for (let i = 0n; i < 1000n; i++) expect(m.event(at(T0 + i * 1_000_000n))).toBe(true); // 1 s of events: no check yet
-    expect(reads()).toBe(1);
+    expect(reads()).toBe(1); // the baseline, at the first event
     c.events = 900; c.drops = 100; // 10% dropped: not above 0.1
     expect(m.event(at(T0 + S + US))).toBe(true);
     expect(reads()).toBe(2);
@@ -69,6 +69,21 @@ describe('DropMonitor', () => {
     expect(a.output).toBe('2023-11-14T22:13:22.000002000+0000: Debug Falco internal: syscall event drop. 200 system calls dropped in last second. (n_drops=200 n_evts=1000)');
     expect(JSON.parse(a.outputFields!)).toEqual({ n_drops: '200', n_evts: '1000' });
     expect(m.summary()).toBe('Syscall event drop monitoring:\n   - event drop detected: 1 occurrences\n   - num times actions taken: 1\n');
+  });
+
+  it('takes its baseline at the first event: counts before it (a source opened after the monitor) are not a drop', () => {
+    const c = { events: 0, drops: 0 };
+    const { m, alerts } = monitor({ actions: ['alert'] }, c);
+    c.events = 1000; c.drops = 1000; // what the source counted before delivering its first event
+    m.event(at(T0));
+    c.events = 1900; // the next second: 900 events, no drop
+    m.event(at(T0 + S + US));
+    expect([m.detected, alerts.length]).toEqual([0, 0]);
+    c.events = 2800; c.drops = 1100; // 100 of 1000 dropped: 10%, not above 0.1
+    m.event(at(T0 + 2n * S + 2n * US));
+    c.events = 3600; c.drops = 1300; // 200 of 1000: above
+    m.event(at(T0 + 3n * S + 3n * US));
+    expect([m.detected, alerts.length]).toEqual([1, 1]);
   });
 
   it('spends one token per action: a depleted bucket counts the drop but skips the actions', () => {

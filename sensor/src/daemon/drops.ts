@@ -12,6 +12,7 @@
 import type { Alert } from '../output/types.js';
 import { TokenBuckets } from '../rules/engine/rate-limit.js';
 import { alertTimePrefix } from './blind.js';
+import type { EventView } from '../decode/event-view.js';
 
 export type DropAction = 'ignore' | 'log' | 'alert' | 'exit';
 
@@ -101,7 +102,8 @@ export class DropMonitor {
   private readonly bucket: TokenBuckets;
   /** Event time of the next check, ns as a double (exact to ~256 ns: plenty for a once-a-second check). */
   private nextCheck = 0;
-  private last: DropCounters;
+  /** Counters at the last check; read first at the first event (the source may not exist before). */
+  private last: DropCounters = { events: 0, drops: 0 };
   /** Checks that saw drops above the threshold (Falco's "event drop detected"). */
   detected = 0;
   /** Checks whose actions ran (the token bucket had a token). */
@@ -110,7 +112,17 @@ export class DropMonitor {
   constructor(policy: DropPolicy, private readonly hooks: DropHooks) {
     this.policy = policy.simulate ? { ...policy, threshold: 0 } : policy;
     this.bucket = new TokenBuckets(1, { rate: policy.rate, burst: policy.maxBurst });
-    this.last = { ...hooks.counters() };
+  }
+
+  /**
+   * A monitor judging every event of an engine built with `opts` (its beforeJudge), or none without a policy. The
+   * hooks are first called at the first event, so they may name a source or engine made after this call.
+   */
+  static attach(policy: DropPolicy | null, hooks: DropHooks, opts: { beforeJudge?: (ev: EventView) => boolean }): DropMonitor | undefined {
+    if (policy === null) return undefined;
+    const m = new DropMonitor(policy, hooks);
+    opts.beforeJudge = (ev) => m.event(ev);
+    return m;
   }
 
   /**
@@ -120,7 +132,11 @@ export class DropMonitor {
    */
   event(ev: { tsApproxNs(): number; readonly ts: bigint }): boolean {
     const t = ev.tsApproxNs();
-    if (this.nextCheck === 0) this.nextCheck = t + ONE_SECOND_NS;
+    if (this.nextCheck === 0) {
+      this.nextCheck = t + ONE_SECOND_NS;
+      this.last = { ...this.hooks.counters() }; // the baseline
+      return true;
+    }
     if (t <= this.nextCheck) return true;
     this.nextCheck = t + ONE_SECOND_NS;
     const ts = ev.ts;

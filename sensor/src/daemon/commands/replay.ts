@@ -22,26 +22,21 @@ export async function runReplay(opts: ReplayOptions): Promise<number> {
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
     // Falco's syscall_event_drops: a capture file loses nothing, so only simulate_drops makes it act.
-    const policy = dropPolicyFrom(opts);
+    drops = DropMonitor.attach(dropPolicyFrom(opts), {
+      counters: () => ({ events: engine.stats().events, drops: 0 }),
+      log: (msg, level) => { if (level !== 'debug' || !quiet) log(msg); },
+      alert: (a) => { void queue.push(a); },
+      timeIso8601: opts.iso8601 === true,
+    }, engineOpts);
     const paths = resolveRulePaths(opts.rules);
     const ruleSet = await step('load rules', () => loadRuleFiles(paths, !quiet), quiet);
     queue = new OutputQueue(buildOutputs(opts), {
       hostname: alertHostname(), policy: 'block',
       onError: (name, kind, e) => process.stderr.write(`sensord replay: output ${name}: ${kind} failed: ${(e as Error).message}\n`),
     });
-    if (policy !== null) engineOpts.beforeJudge = (ev) => drops!.event(ev);
     engine = new Engine(ruleSet, engineOpts);
     // container.* and k8s.* come from the container events the capture carries, as in Falco's -e.
     engine.fields.metadata = new CaptureContainers(engine.state);
-    const eng = engine;
-    if (policy !== null) {
-      drops = new DropMonitor(policy, {
-        counters: () => ({ events: eng.stats().events, drops: 0 }),
-        log: (msg, level) => { if (level !== 'debug' || !quiet) log(msg); },
-        alert: (a) => { void queue.push(a); },
-        timeIso8601: opts.iso8601 === true,
-      });
-    }
   } catch (e) {
     return reportEngineError('replay', e);
   }

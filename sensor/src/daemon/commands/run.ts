@@ -54,17 +54,12 @@ async function runLive(opts: RunOptions, logger: Logger): Promise<number> {
   try {
     const engineOpts = engineOptions(opts, (a) => queue.push(a)); // options are checked before anything loads
     // Falco's syscall_event_drops, on the probe's counters (sensord's own loss alert is --blind-threshold).
-    const policy = dropPolicyFrom(opts);
-    if (policy !== null) {
-      drops = new DropMonitor(policy, {
-        counters: () => { const s = probe?.stats(); return { events: s?.events ?? 0, drops: s?.drops ?? 0 }; },
-        log: (msg, level) => logger[level](msg),
-        alert: (a) => { void queue.push(a); },
-        timeIso8601: opts.iso8601 === true,
-      });
-      const monitor = drops;
-      engineOpts.beforeJudge = (ev) => monitor.event(ev);
-    }
+    drops = DropMonitor.attach(dropPolicyFrom(opts), {
+      counters: () => { const s = probe?.stats(); return { events: s?.events ?? 0, drops: s?.drops ?? 0 }; },
+      log: (msg, level) => logger[level](msg),
+      alert: (a) => { void queue.push(a); },
+      timeIso8601: opts.iso8601 === true,
+    }, engineOpts);
     enrich = await enrichmentFrom(opts, (what, e) => log(`enrichment: ${what}: ${(e as Error)?.message ?? String(e)}`, 'warn'));
     engineOpts.metadata = enrich?.store ?? null;
     // With metadata, every alert's output_fields carries the container and pod (the SOC's first question).
