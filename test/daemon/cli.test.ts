@@ -32,6 +32,18 @@ describe.skipIf(!built)('bin/sensord.js', () => {
     expect(bad.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 
+  it('capture: a bad runtime flag is refused (exit 2, the flag named) before anything is opened or written', () => {
+    const out = path.join(REPO_ROOT, 'dist', 'never-written.scap.gz');
+    for (const [args, msg] of [
+      [['--cri-socket', '/nonexistent/cri.sock'], 'sensord capture: --cri-socket: /nonexistent/cri.sock does not exist [EOPTION]'],
+      [['--metadata-wait', 'soon'], 'sensord capture: --metadata-wait: expected a non-negative number, got "soon" [EOPTION]'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [BIN, 'capture', '-w', out, ...args, '--duration', '1'], { encoding: 'utf8' });
+      expect([r.status, r.stderr.trim()]).toEqual([2, msg]);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it('finds the default rules from the bundle (paths relative to the dist modules)', () => {
     const list = spawnSync(process.execPath, [BIN, 'rules', 'list', '--json'], { encoding: 'utf8' });
     expect(list.status).toBe(0);

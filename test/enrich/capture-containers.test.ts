@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScapWriter } from '../../sensor/src/source/scap-writer.js';
 import type { CaptureMetadata, ThreadEntry } from '../../sensor/src/schema/capture-types.js';
-import { containerFromJson } from '../../sensor/src/enrich/capture.js';
+import { containerEventRecord, containerFromJson, containerJson } from '../../sensor/src/enrich/capture.js';
+import { EventView } from '../../sensor/src/decode/event-view.js';
+import type { ContainerMeta } from '../../sensor/src/enrich/types.js';
 import { runReplay } from '../../sensor/src/daemon/commands/replay.js';
 import { buildEvent, batchOf } from '../helpers/event-builder.js';
 import { runEventsInMemory } from '../helpers/scap-corpus.js';
@@ -93,6 +95,27 @@ describe('container metadata from the capture', () => {
     const labels = await runEventsInMemory(file, '*%evt.num %k8s.pod.labels %k8s.pod.label[tier] %container.label[app]');
     expect(labels[0]).toBe('3  <NA> web');
     expect(labels[1]).toBe('4 app:rd,tier:back back <NA>');
+  });
+
+  it('the container event `sensord capture` writes (libsinsp JSON) reads back as the same container and pod', () => {
+    const meta: ContainerMeta = {
+      id: CRI_ID, name: 'shell', type: 'containerd',
+      image: { name: 'docker.io/library/busybox:1.36', repository: 'docker.io/library/busybox', tag: '1.36', digest: 'sha256:' + '1'.repeat(64), id: 'sha256:' + '2'.repeat(64) },
+      labels: { team: 'a' }, privileged: true,
+      mounts: [{ source: '/var/run/docker.sock', dest: '/var/run/docker.sock', mode: 'rbind,rw', readWrite: true, propagation: 'rprivate' }],
+      startTs: 1_700_000_123_000_000_000n, ip: '10.244.0.7', sandboxId: 'e'.repeat(64),
+      pod: { uid: 'u-1', name: 'web-0', namespace: 'prod', labels: { app: 'web' }, annotations: {}, ip: '10.244.0.7', serviceAccount: '', node: '', sandboxId: 'e'.repeat(64) },
+    };
+    const back = containerFromJson(containerJson(meta))!;
+    // The CRI labels carry the pod; they come back among the labels, as from any CRI container's event.
+    expect({ ...back, labels: {} }).toEqual({ ...meta, labels: {} });
+    expect(back.labels).toEqual({
+      team: 'a', 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'prod', 'io.kubernetes.pod.uid': 'u-1', 'io.kubernetes.sandbox.id': 'e'.repeat(64),
+    });
+    const rec = containerEventRecord(meta, 42n);
+    const v = new EventView().set(rec, new DataView(rec.buffer), 0, 0, 1);
+    expect([v.type, v.ts, v.tid, v.paramCount(), v.len]).toEqual([324, 42n, 2 ** 64 - 1, 1, rec.length]);
+    expect(JSON.parse(v.str(0))).toEqual(JSON.parse(containerJson(meta)));
   });
 
   it('`sensord replay` judges container fields with the capture\'s metadata', async () => {

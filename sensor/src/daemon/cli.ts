@@ -38,6 +38,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--duration <seconds>', 'stop after SECONDS', (v) => parseCount(v, '--duration'))
     .option('--count <n>', 'stop after N events', (v) => parseCount(v, '--count'))
     .option('--no-env', 'empty the environment of exec events and of the process list (for fixtures)')
+    .option('--cri-socket <path>', 'CRI runtime socket: each container gets a container event (name, image, pod, privileged, mounts) before its first event (default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)')
+    .option('--containerd-socket <path>', "containerd's own API, for containers CRI does not manage (default: the CRI socket when it is containerd's)")
+    .option('--containerd-namespace <ns>', 'containerd namespace to look containers up in (repeatable; default k8s.io and default)', collect)
+    .option('--no-runtime', 'no container runtime lookups: no container events in the capture')
+    .option('--metadata-wait <ms>', "longest time the capture waits for a new container's metadata before writing on without its event (default 500)")
     .argument('[command...]', 'run COMMAND and keep only its process tree; the capture ends when it exits (put it after --)'))
     .action(async (command: string[], opts) => {
       const { runCapture } = await import('./commands/capture.js');

@@ -12,7 +12,7 @@ const CONTAINER_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom
 
 /** What a container event's JSON holds (libsinsp container_info serialization; every member optional). */
 interface ContainerJson {
-  id?: string; type?: number; name?: string; image?: string; imageid?: string; imagerepo?: string; imagetag?: string;
+  id?: string; full_id?: string; type?: number; name?: string; image?: string; imageid?: string; imagerepo?: string; imagetag?: string;
   imagedigest?: string; privileged?: boolean; ip?: string; created_time?: number;
   labels?: Record<string, string>;
   /** The pod sandbox's labels (libs ≥ 0.10 write them for CRI containers). */
@@ -50,7 +50,8 @@ export function containerFromJson(json: string): ContainerMeta | null {
     labels: stringMap(c.pod_sandbox_labels), annotations: {}, ip, serviceAccount: '', node: '', sandboxId,
   };
   return {
-    id: str(c.id), name: str(c.name), type: typeof c.type === 'number' ? (CONTAINER_TYPES[c.type] ?? '') : '',
+    // libs ≥ 0.11 write the 64-character id beside the 12-character one.
+    id: str(c.full_id) || str(c.id), name: str(c.name), type: typeof c.type === 'number' ? (CONTAINER_TYPES[c.type] ?? '') : '',
     image: { name: str(c.image), repository: str(c.imagerepo), tag: str(c.imagetag), digest: str(c.imagedigest), id: str(c.imageid) },
     labels, privileged: c.privileged === true, mounts,
     startTs: typeof c.created_time === 'number' && c.created_time > 0 ? BigInt(Math.trunc(c.created_time)) * 1_000_000_000n : 0n,
@@ -81,4 +82,53 @@ export class CaptureContainers implements MetadataView {
   container(fullId: string): ContainerMeta | undefined { return this.lookup(fullId); }
   pod(fullId: string): PodMeta | undefined { return this.lookup(fullId)?.pod; }
   complete(fullId: string): boolean { return this.lookup(fullId) !== undefined; }
+}
+
+/** ppm event type of PPME_CONTAINER_JSON_2_E (EF_LARGE_PAYLOAD: 32-bit parameter lengths). */
+const CONTAINER_JSON_2_E = 324;
+/** libsinsp's thread id for events of no thread (container events carry it). */
+const NO_TID = 0xffffffffffffffffn;
+
+/**
+ * The JSON libsinsp's container manager writes for a container (container_info serialization), from what the
+ * enrichment stage knows: what containerFromJson, sysdig and Falco read back. The pod travels as the CRI labels
+ * (io.kubernetes.pod.*, io.kubernetes.sandbox.id) and pod_sandbox_labels, as in a CRI container's event.
+ */
+export function containerJson(m: ContainerMeta): string {
+  const labels: Record<string, string> = { ...m.labels };
+  const pod = m.pod;
+  if (pod !== undefined) {
+    labels['io.kubernetes.pod.name'] = pod.name;
+    labels['io.kubernetes.pod.namespace'] = pod.namespace;
+    if (pod.uid !== '') labels['io.kubernetes.pod.uid'] = pod.uid;
+  }
+  const sandbox = m.sandboxId ?? pod?.sandboxId;
+  if (sandbox !== undefined && sandbox !== '') labels['io.kubernetes.sandbox.id'] = sandbox;
+  const type = CONTAINER_TYPES.indexOf(m.type);
+  return JSON.stringify({
+    container: {
+      id: m.id.slice(0, 12), full_id: m.id, type: type >= 0 ? type : CONTAINER_TYPES.indexOf('custom'), name: m.name,
+      image: m.image.name, imageid: m.image.id, imagerepo: m.image.repository, imagetag: m.image.tag,
+      imagedigest: m.image.digest, privileged: m.privileged, is_pod_sandbox: false, ip: m.ip,
+      created_time: Number(m.startTs / 1_000_000_000n), labels, pod_sandbox_id: sandbox ?? '',
+      pod_sandbox_labels: { ...(pod?.labels ?? {}) },
+      Mounts: m.mounts.map((x) => ({ Source: x.source, Destination: x.dest, Mode: x.mode, RW: x.readWrite, Propagation: x.propagation })),
+    },
+  });
+}
+
+/** A PPME_CONTAINER_JSON_2_E record (ppm header, one 32-bit length, the JSON with its NUL) at time `ts`. */
+export function containerEventRecord(m: ContainerMeta, ts: bigint): Uint8Array {
+  const json = Buffer.from(`${containerJson(m)}\0`, 'utf8');
+  const len = 26 + 4 + json.length;
+  const out = new Uint8Array(len);
+  const dv = new DataView(out.buffer);
+  dv.setBigUint64(0, ts, true);
+  dv.setBigUint64(8, NO_TID, true);
+  dv.setUint32(16, len, true);
+  dv.setUint16(20, CONTAINER_JSON_2_E, true);
+  dv.setUint32(22, 1, true);
+  dv.setUint32(26, json.length, true);
+  out.set(json, 30);
+  return out;
 }

@@ -4,6 +4,9 @@
 // With a command, only that command's process tree is kept (process list, fds and events) and the capture
 // ends when the command exits: the form test fixtures are recorded in. --no-env empties the env parameter of
 // exec events and leaves environments out of the process list (fixtures must not carry this machine's env).
+// With a container runtime (run's enrichment flags: --cri-socket, --containerd-socket, --no-runtime,
+// --metadata-wait), each container gets a container event before its first record in the file, as libsinsp's
+// container manager writes them, so a replay (sensord, Falco -e, sysdig -r) sees its name, image, pod and flags.
 import { spawn } from 'node:child_process';
 import { openLiveSource } from '../../source/live.js';
 import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
@@ -11,17 +14,31 @@ import { ScapWriter } from '../../source/scap-writer.js';
 import { readProcSnapshot } from '../../source/proc-snapshot.js';
 import { EventView } from '../../decode/event-view.js';
 import { EVENTS, paramIndex } from '../../schema/index.js';
-import type { EventBatch } from '../../schema/capture-types.js';
+import type { EventBatch, ThreadEntry } from '../../schema/capture-types.js';
+import { ContainerIdResolver } from '../../state/container-id.js';
+import { containerEventRecord } from '../../enrich/capture.js';
+import type { MetadataStore } from '../../enrich/store.js';
+import { enrichmentFrom, type EnrichFlags, type EnrichSetup } from '../enrich-options.js';
+import { reportEngineError } from './alerting.js';
 
-export interface CaptureOptions extends ProbeFlags { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
+export interface CaptureOptions extends ProbeFlags, EnrichFlags { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
 
 const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
+/** Index of the cgroups parameter of clone-family and exec exits (what names a thread's container), -1 elsewhere. */
+const CGROUPS_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (
+  ['clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat'].includes(e.name) && e.dir === '<' ? paramIndex(e, 'cgroups') : -1));
 /** Index of the env parameter in exec exit events, -1 elsewhere. */
 const ENV_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (['execve', 'execveat'].includes(e.name) && e.dir === '<' ? paramIndex(e, 'env') : -1));
 
 export async function runCapture(opts: CaptureOptions): Promise<number> {
   const keepEnv = opts.env !== false;
   const command = opts.command ?? [];
+  let enrich: EnrichSetup | null;
+  try {
+    enrich = await enrichmentFrom(opts, (what, e) => process.stderr.write(`sensord capture: enrichment: ${what}: ${(e as Error)?.message ?? String(e)}\n`));
+  } catch (e) {
+    return reportEngineError('capture', e);
+  }
   const source = openLiveSource(liveOptionsFrom(opts));
   let stop = false;
   const onSignal = () => { stop = true; };
@@ -42,28 +59,85 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
     }
     const metadata = readProcSnapshot({ includeEnv: keepEnv, ...(tree ? { pids: tree.pids, includeThreads: true } : {}) });
     writer = await ScapWriter.create(opts.write, { gzip: true, metadata });
+    const containers = enrich !== null ? new ContainerRecorder(enrich.store, writer) : null;
+    // The process list's containers go before the first record, stamped with its time.
+    let listed: readonly ThreadEntry[] | null = containers !== null ? metadata.threads : null;
     const view = new EventView();
     while (!stop && written < limit && Date.now() < deadline) {
       const batch = await source.next();
       if (!batch) break;
       if (batch.count === 0) continue;
+      if (listed !== null) { await containers!.fromThreads(listed, batch.view.getBigUint64(batch.offsets[0], true)); listed = null; }
       if (!tree && keepEnv) {
         const take = Math.min(batch.count, limit - written);
+        await containers?.fromBatch(batch, take, view);
         await writer.writeBatch(take === batch.count ? batch : { ...batch, count: take });
         written += take;
         continue;
       }
-      written += await writeFiltered(writer, batch, view, tree, keepEnv, limit - written);
+      written += await writeFiltered(writer, batch, view, tree, keepEnv, limit - written, containers);
     }
     const stats = source.stats();
     const exit = childExit ? `; ${command[0]} exited ${await childExit}` : '';
-    process.stderr.write(`sensord capture: ${written} events written to ${opts.write}; ring drops ${stats.drops}${exit}\n`);
+    const ctrs = containers !== null ? `; ${containers.written} container events` : '';
+    process.stderr.write(`sensord capture: ${written} events written to ${opts.write}${ctrs}; ring drops ${stats.drops}${exit}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await writer?.close();
     await source.close();
+    await enrich?.store.close();
+  }
+}
+
+/**
+ * Container events for the capture, as libsinsp's container manager writes them: one per container, before the
+ * first record of it in the file (the process list's containers right after the header), with what the runtime
+ * says about it. A container whose metadata does not come within the store's wait (--metadata-wait) gets none.
+ */
+class ContainerRecorder {
+  private readonly seen = new Set<string>();
+  private readonly ids = new ContainerIdResolver(1024);
+  /** Container events written. */
+  written = 0;
+
+  constructor(private readonly store: MetadataStore, private readonly writer: ScapWriter) {}
+
+  /** The process list's containers (its threads are the capture's own, filtered or not). */
+  async fromThreads(threads: readonly ThreadEntry[], ts: bigint): Promise<void> {
+    for (const t of threads) await this.note(this.ids.resolve(t.cgroups).fullId, ts);
+  }
+
+  /** The containers the first `count` records name (clone/exec exits), written before the batch at its first time. */
+  async fromBatch(batch: EventBatch, count: number, view: EventView): Promise<void> {
+    let ts = -1n;
+    for (let i = 0; i < count; i++) {
+      const off = batch.offsets[i];
+      const type = batch.view.getUint16(off + 20, true);
+      if (type >= CGROUPS_PARAM.length || CGROUPS_PARAM[type] < 0) continue;
+      if (ts < 0n) ts = batch.view.getBigUint64(batch.offsets[0], true);
+      view.set(batch.bytes, batch.view, off, batch.cpus[i], 0);
+      await this.fromRecord(view, ts);
+    }
+  }
+
+  /** The container a clone/exec exit names, written now (before the record) when it is new. */
+  async fromRecord(view: EventView, ts = view.ts): Promise<void> {
+    const ci = view.type < CGROUPS_PARAM.length ? CGROUPS_PARAM[view.type] : -1;
+    if (ci < 0 || !view.has(ci)) return;
+    await this.note(this.ids.resolve(view.strList(ci)).fullId, ts);
+  }
+
+  private async note(fullId: string, ts: bigint): Promise<void> {
+    if (fullId === 'host' || this.seen.has(fullId)) return;
+    this.seen.add(fullId);
+    const wait = this.store.hold(fullId);
+    if (wait !== null) await wait;
+    const meta = this.store.container(fullId);
+    if (meta === undefined) return;
+    this.writer.writeRecord(containerEventRecord(meta, ts));
+    this.written++;
   }
 }
 
@@ -90,7 +164,7 @@ class ProcessTree {
 }
 
 /** Writes the records of `batch` that belong to the tree (all without one), with env emptied unless kept. */
-async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventView, tree: ProcessTree | undefined, keepEnv: boolean, room: number): Promise<number> {
+async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventView, tree: ProcessTree | undefined, keepEnv: boolean, room: number, containers: ContainerRecorder | null): Promise<number> {
   const offsets = new Uint32Array(batch.count);
   const cpus = new Uint16Array(batch.count);
   let run = 0;
@@ -103,6 +177,7 @@ async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventV
     view.set(batch.bytes, batch.view, batch.offsets[i], batch.cpus[i], 0);
     if (tree && !tree.admit(view)) continue;
     written++;
+    if (containers !== null && CGROUPS_PARAM[view.type] >= 0) { await flushRun(); await containers.fromRecord(view); }
     const envIndex = keepEnv ? -1 : ENV_PARAM[view.type];
     if (envIndex >= 0 && view.paramLen(envIndex) > 0) {
       await flushRun();

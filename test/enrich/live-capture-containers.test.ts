@@ -1,0 +1,85 @@
+// `sensord capture` with a container runtime, live: while real runc containers of a private containerd run, the
+// capture gets one container event per container (libsinsp's JSON), so a later replay knows the containers as the
+// live sensor did. Checked three ways on the same file: `sensord replay` with the default rules (a command in the
+// privileged container raises "Command In Privileged Container" with its name and pod; the unprivileged one's
+// does not), `sensord events`, and sysdig 0.29.3 reading our container events (the oracle: it prints the name,
+// image and privileged flag of the container an event's thread runs in).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { skipWithoutProbe } from '../helpers/live.js';
+import { ContainerdHarness, TEST_IMAGE, skipWithoutContainerd, type RunningPod } from '../helpers/containerd.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const skip = skipWithoutProbe('capture with container events') || skipWithoutContainerd('capture with container events');
+const HAVE_SYSDIG = spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).status === 0;
+const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
+const run = promisify(execFile);
+
+describe.skipIf(skip)('sensord capture writes container events (real containerd + runc)', () => {
+  let h: ContainerdHarness;
+  let dir: string;
+  let file: string;
+  const ids: Record<'priv' | 'plain', string> = { priv: '', plain: '' };
+  const pods: RunningPod[] = [];
+  let captureLog = '';
+
+  beforeAll(async () => {
+    h = await ContainerdHarness.start();
+    dir = mkdtempSync(path.join(tmpdir(), 'sensord-capctr-'));
+    file = path.join(dir, 'c.scap.gz');
+    const child = spawn(process.execPath, [SENSORD, 'capture', '-w', file, '--duration', '8', '--cri-socket', h.socket, '--metadata-wait', '3000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => { captureLog += d.toString(); });
+    const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    // The file is created once the probe is attached and the process list taken.
+    for (let t0 = Date.now(); !existsSync(file); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() - t0 > 30_000) throw new Error(`capture did not start: ${captureLog}`);
+    }
+    for (const [key, privileged] of [['priv', true], ['plain', false]] as const) {
+      const pod = await h.runPod({ name: `${key}-pod`, namespace: 'sensord-cap-test', privileged });
+      pods.push(pod);
+      // A command in a subshell (busybox sh would run a bare `id` inside itself), then an exec into the container.
+      ids[key] = await h.runContainer(pod, { name: `${key}-shell`, privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'] });
+      await h.ctr('tasks', 'exec', '--exec-id', `ls-${key}`, ids[key], '/bin/ls', '/');
+    }
+    expect(await ended, captureLog).toBe(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const p of pods) await h.removePod(p).catch(() => undefined);
+    await h?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('the capture says how many container events it wrote', () => {
+    expect(captureLog).toMatch(/events written to .*; [2-9]\d* container events; ring drops/);
+  });
+
+  it('`sensord replay` with the default rules: the privileged container\'s commands alert with its name and pod, the other\'s do not', async () => {
+    const { stdout } = await run(process.execPath, [SENSORD, 'replay', '-r', file, '--rules', path.join(REPO_ROOT, 'rules'), '--json'], { maxBuffer: 1 << 26 });
+    const alerts = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { rule: string; output_fields: Record<string, unknown> });
+    const mine = (key: 'priv' | 'plain') => alerts.filter((a) => a.rule === 'Command In Privileged Container' && a.output_fields['container.id'] === ids[key].slice(0, 12));
+    expect(mine('priv').map((a) => a.output_fields['proc.name']).sort()).toEqual(['id', 'ls']);
+    expect(mine('priv')[0]!.output_fields).toMatchObject({ 'container.name': 'priv-shell', 'k8s.pod.name': 'priv-pod', 'k8s.ns.name': 'sensord-cap-test' });
+    expect(mine('plain')).toEqual([]);
+  });
+
+  it('`sensord events` and sysdig 0.29.3 print the same container name, image and privileged flag for the commands', async () => {
+    const fmt = '%proc.name %container.id %container.name %container.image %container.privileged';
+    const filter = 'evt.type=execve and evt.dir=< and (proc.name=id or proc.name=ls)';
+    const { stdout: ours } = await run(process.execPath, [SENSORD, 'events', '-r', file, '-p', fmt, filter], { maxBuffer: 1 << 26 });
+    const lines = (text: string) => text.split('\n').filter((l) => l.includes('-shell')).sort();
+    const expected = (['priv', 'plain'] as const).flatMap((k) => ['id', 'ls'].map((p) => `${p} ${ids[k].slice(0, 12)} ${k}-shell ${TEST_IMAGE} ${k === 'priv'}`)).sort();
+    expect(lines(ours)).toEqual(expected);
+    if (!HAVE_SYSDIG) {
+      expect(process.env.CI, 'sysdig is required under CI').not.toBe('true');
+      return;
+    }
+    const sysdig = spawnSync('sysdig', ['-r', file, '-p', fmt, filter], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(sysdig.status, sysdig.stderr).toBe(0);
+    expect(lines(sysdig.stdout)).toEqual(expected);
+  });
+});
