@@ -32,13 +32,15 @@ describe.skipIf(!built)('bin/sensord.js', () => {
     expect(bad.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 
-  it('capture: a bad runtime flag is refused (exit 2, the flag named) before anything is opened or written', () => {
+  it('capture: a bad runtime or filter flag is refused (exit 2, the flag named) before anything is opened or written', () => {
     const out = path.join(REPO_ROOT, 'dist', 'never-written.scap.gz');
     for (const [args, msg] of [
       [['--cri-socket', '/nonexistent/cri.sock'], 'sensord capture: --cri-socket: /nonexistent/cri.sock does not exist [EOPTION]'],
       [['--metadata-wait', 'soon'], 'sensord capture: --metadata-wait: expected a non-negative number, got "soon" [EOPTION]'],
+      [['--container', 'web-1'], 'sensord capture: --container: expected a container id (12 to 64 hex characters), got "web-1" [EOPTION]'],
+      [['--container', 'a'.repeat(12), '--', 'true'], 'sensord capture: --container and a command cannot be combined: the capture keeps one container or one process tree [EOPTION]'],
     ] as const) {
-      const r = spawnSync(process.execPath, [BIN, 'capture', '-w', out, ...args, '--duration', '1'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [BIN, 'capture', '-w', out, '--duration', '1', ...args], { encoding: 'utf8' });
       expect([r.status, r.stderr.trim()]).toEqual([2, msg]);
       expect(existsSync(out)).toBe(false);
     }

@@ -3,7 +3,8 @@
 // live sensor did. Checked three ways on the same file: `sensord replay` with the default rules (a command in the
 // privileged container raises "Command In Privileged Container" with its name and pod; the unprivileged one's
 // does not), `sensord events`, and sysdig 0.29.3 reading our container events (the oracle: it prints the name,
-// image and privileged flag of the container an event's thread runs in).
+// image and privileged flag of the container an event's thread runs in). A second capture at the same time keeps one
+// container (--container ID): its events only, and its container event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,25 +28,46 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
   const pods: RunningPod[] = [];
   let captureLog = '';
 
+  let oneFile: string;
+  let oneLog = '';
+
+  /**
+   * `sensord capture` as a child; resolves once its file exists (the probe is attached, the process list taken), with
+   * the promise of its exit code (in an object: an async function returning a promise would wait for it).
+   */
+  const capture = async (out: string, extra: string[], log: (s: string) => void): Promise<{ ended: Promise<number> }> => {
+    const child = spawn(process.execPath, [SENSORD, 'capture', '-w', out, '--duration', '8', '--cri-socket', h.socket, '--metadata-wait', '3000', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => log(d.toString()));
+    const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    for (let t0 = Date.now(); !existsSync(out); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() - t0 > 30_000) throw new Error(`capture did not start: ${captureLog}${oneLog}`);
+    }
+    return { ended };
+  };
+
   beforeAll(async () => {
     h = await ContainerdHarness.start();
     dir = mkdtempSync(path.join(tmpdir(), 'sensord-capctr-'));
     file = path.join(dir, 'c.scap.gz');
-    const child = spawn(process.execPath, [SENSORD, 'capture', '-w', file, '--duration', '8', '--cri-socket', h.socket, '--metadata-wait', '3000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => { captureLog += d.toString(); });
-    const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    // The file is created once the probe is attached and the process list taken.
-    for (let t0 = Date.now(); !existsSync(file); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() - t0 > 30_000) throw new Error(`capture did not start: ${captureLog}`);
-    }
+    oneFile = path.join(dir, 'one.scap.gz');
+    // Both containers are made first (not started), so a second capture can keep only the privileged one.
+    const made: Record<string, RunningPod> = {};
     for (const [key, privileged] of [['priv', true], ['plain', false]] as const) {
       const pod = await h.runPod({ name: `${key}-pod`, namespace: 'sensord-cap-test', privileged });
       pods.push(pod);
+      made[key] = pod;
       // A command in a subshell (busybox sh would run a bare `id` inside itself), then an exec into the container.
-      ids[key] = await h.runContainer(pod, { name: `${key}-shell`, privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'] });
+      ids[key] = await h.runContainer(pod, { name: `${key}-shell`, privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'], start: false });
+    }
+    const whole = await capture(file, [], (s) => { captureLog += s; });
+    const one = await capture(oneFile, ['--container', ids.priv, '--no-env'], (s) => { oneLog += s; });
+    for (const key of ['priv', 'plain'] as const) {
+      await h.startContainer(ids[key]);
+      await new Promise((r) => setTimeout(r, 300));
       await h.ctr('tasks', 'exec', '--exec-id', `ls-${key}`, ids[key], '/bin/ls', '/');
     }
-    expect(await ended, captureLog).toBe(0);
+    expect(await whole.ended, captureLog).toBe(0);
+    expect(await one.ended, oneLog).toBe(0);
   }, 180_000);
 
   afterAll(async () => {
@@ -65,6 +87,19 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
     expect(mine('priv').map((a) => a.output_fields['proc.name']).sort()).toEqual(['id', 'ls']);
     expect(mine('priv')[0]!.output_fields).toMatchObject({ 'container.name': 'priv-shell', 'k8s.pod.name': 'priv-pod', 'k8s.ns.name': 'sensord-cap-test' });
     expect(mine('plain')).toEqual([]);
+  });
+
+  it('--container keeps only that container\'s processes and its one container event', async () => {
+    expect(oneLog).toMatch(/events written to .*; 1 container events; ring drops/);
+    const { stdout } = await run(process.execPath, [SENSORD, 'events', '-r', oneFile, '-p', '%container.id %proc.name'], { maxBuffer: 1 << 26 });
+    const rows = stdout.trim().split('\n');
+    expect(rows.length).toBeGreaterThan(10);
+    // Every event is the privileged container's (the container event itself shows its pseudo-thread).
+    expect(rows.filter((r) => !r.startsWith(`${ids.priv.slice(0, 12)} `) && !r.includes(`container:${ids.priv.slice(0, 12)}`))).toEqual([]);
+    expect(rows.some((r) => r.endsWith(' id'))).toBe(true);
+    expect(rows.some((r) => r.endsWith(' ls'))).toBe(true);
+    const { stdout: alerts } = await run(process.execPath, [SENSORD, 'replay', '-r', oneFile, '--rules', path.join(REPO_ROOT, 'rules')]);
+    expect(alerts.split('\n').filter((l) => l.includes('Command run in a privileged container')).length).toBe(2);
   });
 
   it('`sensord events` and sysdig 0.29.3 print the same container name, image and privileged flag for the commands', async () => {

@@ -428,6 +428,11 @@ export class ContainerdHarness {
     return r.container_id;
   }
 
+  /** StartContainer of a container made with `start: false`. */
+  async startContainer(id: string): Promise<void> {
+    await this.cri.call('runtime', 'StartContainer', { container_id: id });
+  }
+
   /** The container's init pid (verbose ContainerStatus info). */
   async pidOf(containerId: string): Promise<number> {
     const r = await this.cri.call<{ info: Record<string, string> }>('runtime', 'ContainerStatus', { container_id: containerId, verbose: true });

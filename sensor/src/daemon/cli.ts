@@ -38,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--duration <seconds>', 'stop after SECONDS', (v) => parseCount(v, '--duration'))
     .option('--count <n>', 'stop after N events', (v) => parseCount(v, '--count'))
     .option('--no-env', 'empty the environment of exec events and of the process list (for fixtures)')
+    .option('--container <id>', "keep only this container's processes (its id: 12 to 64 hex characters), as sysdig -w F container.id=ID")
     .option('--cri-socket <path>', 'CRI runtime socket: each container gets a container event (name, image, pod, privileged, mounts) before its first event (default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)')
     .option('--containerd-socket <path>', "containerd's own API, for containers CRI does not manage (default: the CRI socket when it is containerd's)")
     .option('--containerd-namespace <ns>', 'containerd namespace to look containers up in (repeatable; default k8s.io and default)', collect)

@@ -219,3 +219,22 @@ export const CASES: RuleCase[] = [
 
 /** Rules tested with events built from the schema only (traffic beyond loopback). */
 export const SCHEMA_ONLY = ['K8S.NODE_KubernetesAPI', 'K8S.NODE_ImdsCall'];
+
+/**
+ * A behaviour inside a container of a private containerd (test/helpers/containerd.ts): the container runs `command`
+ * (its init, pid 1 of its pid namespace), then `exec` runs in it as `ctr tasks exec` (what crictl/kubectl exec do).
+ */
+export interface ContainerBehaviour { privileged: boolean; command: string[]; exec: string[]; what: string }
+
+/** Rules that need container metadata (container.privileged, …): their fixtures are recorded with `capture --container`. */
+export interface ContainerRuleCase { id: string; rule: string; pos: ContainerBehaviour; neg: ContainerBehaviour }
+
+const SUBSHELL_ID = ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'];
+
+export const CONTAINER_CASES: ContainerRuleCase[] = [
+  {
+    id: 'K8S.NODE_PrivilegedExecutionInContainer', rule: 'Command In Privileged Container',
+    pos: { privileged: true, command: SUBSHELL_ID, exec: ['/bin/ls', '/'], what: 'a privileged container runs `id` in a subshell, then `ls` is exec\'d into it (2 alerts)' },
+    neg: { privileged: false, command: SUBSHELL_ID, exec: ['/bin/ls', '/'], what: 'the same in an unprivileged container' },
+  },
+];

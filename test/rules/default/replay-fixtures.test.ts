@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CASES } from './cases.js';
+import { CASES, CONTAINER_CASES } from './cases.js';
 import { FIXTURES_DIR, fixtureName, replayRules } from './harness.js';
 
 describe('default rules over their capture fixtures (sensord replay --json)', () => {
-  for (const c of CASES) {
+  for (const c of [...CASES, ...CONTAINER_CASES]) {
     for (const kind of ['pos', 'neg'] as const) {
       const file = path.join(FIXTURES_DIR, fixtureName(c.id, kind));
       it(`${path.basename(file)} → ${kind === 'pos' ? c.rule : 'no alert'}`, () => {

@@ -1,9 +1,10 @@
-// `sensord capture -w FILE [--duration S] [--count N] [--no-env] [-- CMD ARGS…]`: live events into a .scap
+// `sensord capture -w FILE [--duration S] [--count N] [--no-env] [--container ID] [-- CMD ARGS…]`: live events into a .scap
 // capture that sysdig and Falco read. Header blocks come from a /proc snapshot taken after the probe is
 // attached, so no process that starts during the snapshot is missed by both.
 // With a command, only that command's process tree is kept (process list, fds and events) and the capture
 // ends when the command exits: the form test fixtures are recorded in. --no-env empties the env parameter of
 // exec events and leaves environments out of the process list (fixtures must not carry this machine's env).
+// --container ID keeps one container's processes instead (as `sysdig -w F container.id=ID`).
 // With a container runtime (run's enrichment flags: --cri-socket, --containerd-socket, --no-runtime,
 // --metadata-wait), each container gets a container event before its first record in the file, as libsinsp's
 // container manager writes them, so a replay (sensord, Falco -e, sysdig -r) sees its name, image, pod and flags.
@@ -14,14 +15,19 @@ import { ScapWriter } from '../../source/scap-writer.js';
 import { readProcSnapshot } from '../../source/proc-snapshot.js';
 import { EventView } from '../../decode/event-view.js';
 import { EVENTS, paramIndex } from '../../schema/index.js';
-import type { EventBatch, ThreadEntry } from '../../schema/capture-types.js';
+import type { CaptureMetadata, EventBatch, ThreadEntry } from '../../schema/capture-types.js';
+import { EngineError } from '../../rules/engine/index.js';
 import { ContainerIdResolver } from '../../state/container-id.js';
 import { containerEventRecord } from '../../enrich/capture.js';
 import type { MetadataStore } from '../../enrich/store.js';
 import { enrichmentFrom, type EnrichFlags, type EnrichSetup } from '../enrich-options.js';
 import { reportEngineError } from './alerting.js';
 
-export interface CaptureOptions extends ProbeFlags, EnrichFlags { write: string; duration?: number; count?: number; env?: boolean; command?: string[] }
+export interface CaptureOptions extends ProbeFlags, EnrichFlags {
+  write: string; duration?: number; count?: number; env?: boolean; command?: string[];
+  /** Keep only this container's threads (its full id or a prefix of at least 12 hex characters). */
+  container?: string;
+}
 
 const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
 /** Index of the cgroups parameter of clone-family and exec exits (what names a thread's container), -1 elsewhere. */
@@ -35,6 +41,10 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   const command = opts.command ?? [];
   let enrich: EnrichSetup | null;
   try {
+    if (opts.container !== undefined) {
+      if (!/^[0-9a-f]{12,64}$/.test(opts.container)) throw new EngineError('EOPTION', `--container: expected a container id (12 to 64 hex characters), got ${JSON.stringify(opts.container)}`);
+      if (command.length > 0) throw new EngineError('EOPTION', '--container and a command cannot be combined: the capture keeps one container or one process tree');
+    }
     enrich = await enrichmentFrom(opts, (what, e) => process.stderr.write(`sensord capture: enrichment: ${what}: ${(e as Error)?.message ?? String(e)}\n`));
   } catch (e) {
     return reportEngineError('capture', e);
@@ -48,16 +58,24 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   const limit = opts.count ?? Infinity;
   let written = 0;
   let writer: ScapWriter | undefined;
-  let tree: ProcessTree | undefined;
+  let tree: Members | undefined;
   let childExit: Promise<number> | undefined;
   try {
+    let metadata: CaptureMetadata;
     if (command.length > 0) {
       const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
-      tree = new ProcessTree(child.pid!);
+      const procTree = new ProcessTree(child.pid!);
+      tree = procTree;
       childExit = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
       childExit.then(() => { setTimeout(() => { stop = true; }, 300); }, () => undefined);
+      metadata = readProcSnapshot({ includeEnv: keepEnv, pids: procTree.pids, includeThreads: true });
+    } else if (opts.container !== undefined) {
+      const members = new ContainerMembers(opts.container);
+      tree = members;
+      metadata = members.keep(readProcSnapshot({ includeEnv: keepEnv, includeThreads: true }));
+    } else {
+      metadata = readProcSnapshot({ includeEnv: keepEnv });
     }
-    const metadata = readProcSnapshot({ includeEnv: keepEnv, ...(tree ? { pids: tree.pids, includeThreads: true } : {}) });
     writer = await ScapWriter.create(opts.write, { gzip: true, metadata });
     const containers = enrich !== null ? new ContainerRecorder(enrich.store, writer) : null;
     // The process list's containers go before the first record, stamped with its time.
@@ -141,8 +159,11 @@ class ContainerRecorder {
   }
 }
 
+/** The threads a filtered capture keeps; admit() also learns new ones from the event. */
+interface Members { admit(view: EventView): boolean }
+
 /** The thread ids of one command's process tree, grown through the clone-family exit events. */
-class ProcessTree {
+class ProcessTree implements Members {
   readonly pids: Set<number>;
   constructor(root: number) { this.pids = new Set([root]); }
 
@@ -163,8 +184,44 @@ class ProcessTree {
   }
 }
 
+/**
+ * The threads of one container, as `sysdig -w F container.id=ID` keeps them: those of the process list whose cgroups
+ * name it, then every thread a clone or exec exit shows in its cgroups (an exec into the container joins them
+ * before its execve) and the children its members clone.
+ */
+class ContainerMembers implements Members {
+  private readonly tids = new Set<number>();
+  private readonly ids = new ContainerIdResolver(256);
+
+  /** `id`: the full id or a prefix of it. */
+  constructor(private readonly id: string) {}
+
+  private names(cgroups: readonly string[]): boolean {
+    const c = this.ids.resolve(cgroups);
+    return c.fullId !== 'host' && c.fullId.startsWith(this.id);
+  }
+
+  /** The snapshot reduced to the container's threads and their fds. */
+  keep(md: CaptureMetadata): CaptureMetadata {
+    const threads = md.threads.filter((t) => this.names(t.cgroups));
+    for (const t of threads) this.tids.add(t.tid);
+    return { ...md, threads, fds: new Map([...md.fds].filter(([tid]) => this.tids.has(tid))) };
+  }
+
+  admit(view: EventView): boolean {
+    const type = view.type;
+    if (this.tids.has(view.tid)) {
+      if (CLONE_EXITS[type] === 1) { const res = view.i64(0); if (res > 0) this.tids.add(res); }
+      return true;
+    }
+    const ci = type < CGROUPS_PARAM.length ? CGROUPS_PARAM[type] : -1;
+    if (ci >= 0 && view.has(ci) && this.names(view.strList(ci))) { this.tids.add(view.tid); return true; }
+    return false;
+  }
+}
+
 /** Writes the records of `batch` that belong to the tree (all without one), with env emptied unless kept. */
-async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventView, tree: ProcessTree | undefined, keepEnv: boolean, room: number, containers: ContainerRecorder | null): Promise<number> {
+async function writeFiltered(writer: ScapWriter, batch: EventBatch, view: EventView, tree: Members | undefined, keepEnv: boolean, room: number, containers: ContainerRecorder | null): Promise<number> {
   const offsets = new Uint32Array(batch.count);
   const cpus = new Uint16Array(batch.count);
   let run = 0;
