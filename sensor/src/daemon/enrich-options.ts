@@ -48,8 +48,10 @@ function nonNegative(v: string | undefined, flag: string, dflt: number): number 
 /**
  * The store from the flags, or null when no source is configured or found (container.* fields other than the id
  * then give <NA>, and nothing waits). Sources connect lazily: a runtime that is down only costs failed lookups.
+ * `use.pods: false` leaves the Kubernetes watch out even in a cluster (a capture's container events hold only what
+ * the runtime says).
  */
-export async function enrichmentFrom(flags: EnrichFlags, onError: (what: string, e: unknown) => void): Promise<EnrichSetup | null> {
+export async function enrichmentFrom(flags: EnrichFlags, onError: (what: string, e: unknown) => void, use: { pods?: boolean } = {}): Promise<EnrichSetup | null> {
   const waitMs = nonNegative(flags.metadataWait, '--metadata-wait', 500);
   const maxContainers = nonNegative(flags.metadataMaxContainers, '--metadata-max-containers', 8192);
   const runtimes: RuntimeSource[] = [];
@@ -73,7 +75,7 @@ export async function enrichmentFrom(flags: EnrichFlags, onError: (what: string,
   }
   let pods: PodSource | null = null;
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-  if (flags.kubeconfig !== undefined || flags.k8s === true || inCluster) {
+  if (use.pods !== false && (flags.kubeconfig !== undefined || flags.k8s === true || inCluster)) {
     const node = flags.k8sNode ?? process.env.NODE_NAME ?? os.hostname();
     const { KubePodSource } = await import('../enrich/k8s/index.js');
     const access = flags.kubeconfig !== undefined ? { kind: 'kubeconfig' as const, path: flags.kubeconfig }

@@ -45,7 +45,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
       if (!/^[0-9a-f]{12,64}$/.test(opts.container)) throw new EngineError('EOPTION', `--container: expected a container id (12 to 64 hex characters), got ${JSON.stringify(opts.container)}`);
       if (command.length > 0) throw new EngineError('EOPTION', '--container and a command cannot be combined: the capture keeps one container or one process tree');
     }
-    enrich = await enrichmentFrom(opts, (what, e) => process.stderr.write(`sensord capture: enrichment: ${what}: ${(e as Error)?.message ?? String(e)}\n`));
+    enrich = await enrichmentFrom(opts, (what, e) => process.stderr.write(`sensord capture: enrichment: ${what}: ${(e as Error)?.message ?? String(e)}\n`), { pods: false });
   } catch (e) {
     return reportEngineError('capture', e);
   }
