@@ -1,5 +1,5 @@
 // Parity with sysdig 0.29.3 on the corpus: `-p '%evt.num %evt.type %evt.dir %evt.args'`, the default line
-// format and the time fields under a filter must agree line for line. With sysdig installed the outputs are compared directly (diffs are shown);
+// format, the time fields under a filter and evt.category must agree line for line. With sysdig installed the outputs are compared directly (diffs are shown);
 // without it, against digests of sysdig's output recorded on the reference machine (TZ=UTC).
 // Known systematic differences: none on this corpus (see test/README.md for what was needed to get there).
 import { describe, expect, it } from 'vitest';
@@ -18,26 +18,28 @@ const ARGS_FORMAT = '%evt.num %evt.type %evt.dir %evt.args';
  */
 const TIMES_FORMAT = '%evt.num %evt.reltime %evt.reltime.s %evt.reltime.ns %evt.deltatime %evt.deltatime.s %evt.deltatime.ns %evt.rawtime.ns';
 const TIMES_FILTER = 'evt.dir=<';
+/** evt.category: I/O events by their fd's type, generic `syscall` events by their syscall's table entry. */
+const CATEGORY_FORMAT = '%evt.num %evt.type %evt.category';
 
 /**
  * sha256 (first 16 hex) of `TZ=UTC sysdig -r F [-p ARGS_FORMAT]` (debug: `-D -p ARGS_FORMAT`; times:
- * `-p TIMES_FORMAT TIMES_FILTER`) output, sysdig 0.29.3.
+ * `-p TIMES_FORMAT TIMES_FILTER`; category: `-p CATEGORY_FORMAT`) output, sysdig 0.29.3.
  */
-const SYSDIG_DIGESTS: Record<string, { lines: number; args: string; default: string; debug: string; times: string }> = {
-  'cat_write': { lines: 85, args: '655e365aa12dcf71', default: '6675994706809c26', debug: '10336d260f83b53a', times: 'c7aa71a1a411fc4b' },
-  'connect_localhost': { lines: 8, args: 'ad4278d342aa9670', default: 'c74f5c87650d630d', debug: '591dcab06f1d8f58', times: '081b1a2e87a9670c' },
-  'empty': { lines: 0, args: 'e3b0c44298fc1c14', default: 'e3b0c44298fc1c14', debug: '1382f253e95c0ef4', times: 'e3b0c44298fc1c14' },
-  'open-multiple-files': { lines: 86, args: '10825dcd1588aeb4', default: 'd6388c4276d3bcda', debug: '713eb429c0386598', times: 'ebc53fc6f5f76de8' },
-  'ping_sendto': { lines: 20, args: '63f31f7c569b5b72', default: '012e84306e8b95ac', debug: 'e0a9620fa15de788', times: '3eeafceb370d731e' },
-  'privileged': { lines: 2, args: '8cdb74aebb7e3169', default: '972593dc7c951cb0', debug: 'be5b89cf7462924c', times: 'e3b0c44298fc1c14' },
-  'run_as_user_0_container': { lines: 3796, args: '98bf62e2cad3cf83', default: 'ea31732b9afef755', debug: '2b7884d4dde8e870', times: '2f6b7cdf79ffdd97' },
-  'run_as_user_65534_container': { lines: 2, args: 'a7c5b0edf64ad431', default: '8a3d2cc80fb9f050', debug: '51d4aca0d087698c', times: 'c2581af11b6d4d41' },
-  'write_tmp_test': { lines: 2, args: 'f216edeadce54071', default: 'f07e615ac5df9fa7', debug: 'e6983799b3ebccd5', times: '6b58179c0eeb49a5' },
-  'syscall': { lines: 12, args: 'afad0793576e639b', default: 'f2781acd05d97ba0', debug: 'e2e0f0ce6ffe401a', times: '1a7fff464732eb84' },
-  'curl_google': { lines: 1221, args: 'ab161ac64e52e912', default: 'ca548404d94e1f9d', debug: 'b602a5f0228a4c0c', times: '0952d3ea626d4420' },
-  'sample': { lines: 402, args: '4c76c7d5867a6e42', default: 'ebc222c9a71b89d3', debug: 'cb0088932a4dc6aa', times: '003189fa41aca114' },
-  'single_ipv6_conn': { lines: 28, args: '41bdef35b5770173', default: 'abdd4f3a5cf2c91b', debug: 'e34f7f31e7210407', times: 'fe02657467d13b19' },
-  'test_ipv6_client': { lines: 68, args: '94daf83c8b600a0b', default: '224a1c4a76477e75', debug: 'ff48b81f68c2fbe7', times: 'd1592058c9429ba7' },
+const SYSDIG_DIGESTS: Record<string, { lines: number; args: string; default: string; debug: string; times: string; category: string }> = {
+  'cat_write': { lines: 85, args: '655e365aa12dcf71', default: '6675994706809c26', debug: '10336d260f83b53a', times: 'c7aa71a1a411fc4b', category: '5bcb72c07e3a8b01' },
+  'connect_localhost': { lines: 8, args: 'ad4278d342aa9670', default: 'c74f5c87650d630d', debug: '591dcab06f1d8f58', times: '081b1a2e87a9670c', category: '9d275074c4762b9b' },
+  'empty': { lines: 0, args: 'e3b0c44298fc1c14', default: 'e3b0c44298fc1c14', debug: '1382f253e95c0ef4', times: 'e3b0c44298fc1c14', category: 'e3b0c44298fc1c14' },
+  'open-multiple-files': { lines: 86, args: '10825dcd1588aeb4', default: 'd6388c4276d3bcda', debug: '713eb429c0386598', times: 'ebc53fc6f5f76de8', category: '05ec9f17887a9a93' },
+  'ping_sendto': { lines: 20, args: '63f31f7c569b5b72', default: '012e84306e8b95ac', debug: 'e0a9620fa15de788', times: '3eeafceb370d731e', category: 'ebc8eedbc87d168f' },
+  'privileged': { lines: 2, args: '8cdb74aebb7e3169', default: '972593dc7c951cb0', debug: 'be5b89cf7462924c', times: 'e3b0c44298fc1c14', category: 'c2b36dfe210d146e' },
+  'run_as_user_0_container': { lines: 3796, args: '98bf62e2cad3cf83', default: 'ea31732b9afef755', debug: '2b7884d4dde8e870', times: '2f6b7cdf79ffdd97', category: '2181ff8aba862840' },
+  'run_as_user_65534_container': { lines: 2, args: 'a7c5b0edf64ad431', default: '8a3d2cc80fb9f050', debug: '51d4aca0d087698c', times: 'c2581af11b6d4d41', category: '67676cba38b2bf08' },
+  'write_tmp_test': { lines: 2, args: 'f216edeadce54071', default: 'f07e615ac5df9fa7', debug: 'e6983799b3ebccd5', times: '6b58179c0eeb49a5', category: '35927eb4e1eb141b' },
+  'syscall': { lines: 12, args: 'afad0793576e639b', default: 'f2781acd05d97ba0', debug: 'e2e0f0ce6ffe401a', times: '1a7fff464732eb84', category: 'aac5695610984c1c' },
+  'curl_google': { lines: 1221, args: 'ab161ac64e52e912', default: 'ca548404d94e1f9d', debug: 'b602a5f0228a4c0c', times: '0952d3ea626d4420', category: '47e401d053144fa9' },
+  'sample': { lines: 402, args: '4c76c7d5867a6e42', default: 'ebc222c9a71b89d3', debug: 'cb0088932a4dc6aa', times: '003189fa41aca114', category: '517fa6dadc443f4b' },
+  'single_ipv6_conn': { lines: 28, args: '41bdef35b5770173', default: 'abdd4f3a5cf2c91b', debug: 'e34f7f31e7210407', times: 'fe02657467d13b19', category: '906ccd8d5b81bef7' },
+  'test_ipv6_client': { lines: 68, args: '94daf83c8b600a0b', default: '224a1c4a76477e75', debug: 'ff48b81f68c2fbe7', times: 'd1592058c9429ba7', category: '80f1b0b94d183b3e' },
 };
 
 /** Lines (by capture and format) where we knowingly differ from sysdig. Exact list, not a threshold. */
@@ -72,9 +74,9 @@ describe('parity with sysdig 0.29.3', () => {
   for (const file of files) {
     const name = path.basename(file, '.scap');
     if (name === 'curl_google_comments') continue; // sysdig 0.29.3 cannot read it (SHB options); see below
-    for (const kind of ['args', 'default', 'debug', 'times'] as const) {
+    for (const kind of ['args', 'default', 'debug', 'times', 'category'] as const) {
       it.skipIf(skip)(`${name}: ${kind} format`, async () => {
-        const format = kind === 'default' ? undefined : kind === 'times' ? TIMES_FORMAT : ARGS_FORMAT;
+        const format = kind === 'default' ? undefined : kind === 'times' ? TIMES_FORMAT : kind === 'category' ? CATEGORY_FORMAT : ARGS_FORMAT;
         const filter = kind === 'times' ? TIMES_FILTER : undefined;
         const mine = joined(await runEventsInMemory(file, format, kind === 'debug', filter));
         const want = SYSDIG_DIGESTS[name];

@@ -86,3 +86,27 @@ export function ppmScName(code: number): string {
   if (code <= 0 || code >= PPM_SC.length) return '<unknown>';
   return PPM_SC[code];
 }
+
+// Category of each PPM_SC code (libs syscall_info_table, same order as PPM_SC), one letter per code, for the
+// evt.category of generic `syscall` events: libsinsp takes it from that table (sinsp_evt::get_category) and, for an
+// I/O category, finds no fd to refine it (subcategory none): `unknown`. Codes past fadvise64 (renameat2 … io_uring_*)
+// always have events of their own, never generic ones.
+const PPM_SC_CATEGORY =
+  'OSPRWFFFFF' + 'FTFFFFPFOT' + 'FATFXIFFFX' + 'ITMPXAPPIF' + 'XPPPSPPTTF' + 'FFPPSFFFFF' + 'PPFFSTTSOA' +
+  'SSXSSMSSSP' + 'FSPFAFXRWP' + 'XMMMMPPPPL' + 'PPPLFAPGGG' + 'GGGFPPFPFU' + 'UUUUUUUFUU' + 'UUFUUUUPMM' +
+  'PFFFFFFFFF' + 'FFFGIPPPPX' + 'XXXXXAAAFP' + 'TTTTTTTTLG' + 'FIIIIIISAS' + 'SSPPIIIFFF' + 'FFFFFFFFFA' +
+  'APPPIIIPAF' + 'GTITTGIAXI' + 'IRWOOIPOFP' + 'INNNNNNNNN' + 'NNNNNNNNNI' + 'IIIIIIIIIF' + 'FFFPOGINFF' +
+  'FFFAGGGSFG' + 'PTFAFFPIGX' + 'XXXXXXXXXX' + 'XXXXSOOXXX';
+
+const CATEGORY_TEXT: Record<string, string> = {
+  O: 'other', S: 'system', P: 'process', F: 'file', T: 'time', I: 'IPC', M: 'memory', A: 'wait', L: 'sleep',
+  G: 'signal', U: 'user', N: 'net', R: 'unknown', W: 'unknown', X: 'unknown',
+};
+
+/** evt.category of a generic event for this PPM_SC code, as sysdig prints it. */
+export function ppmScCategory(code: number): string {
+  return code >= 0 && code < PPM_SC_CATEGORY.length ? CATEGORY_TEXT[PPM_SC_CATEGORY[code]] : 'unknown';
+}
+
+/** The PPM_SC codes the category table covers (for tests). */
+export const PPM_SC_CATEGORIZED = PPM_SC_CATEGORY.length;

@@ -3,7 +3,7 @@
 import { ScapFdType } from '../../schema/capture-types.js';
 import { EVENTS, paramIndexTable } from '../../schema/index.js';
 import { paramIndexOf } from '../../state/system-state.js';
-import { errnoName, ppmScName } from '../../decode/names.js';
+import { errnoName, ppmScCategory, ppmScName } from '../../decode/names.js';
 import type { EventView } from '../../decode/event-view.js';
 import type { FieldContext } from './context.js';
 import { ClockCache, humanDuration, iso8601 } from './time.js';
@@ -28,10 +28,13 @@ const CATEGORY: readonly string[] = EVENTS.map((e) => {
 
 /**
  * libsinsp (sinsp_evt::get_category): I/O events take their category from the fd they use: file, net or ipc;
- * other fd types (epoll, timerfd, netlink, bpf, memfd, ...) and an fd not in the table print `unknown`.
+ * other fd types (epoll, timerfd, netlink, bpf, memfd, ...) and an fd not in the table print `unknown`; generic
+ * events that of their syscall.
  */
 function category(c: FieldContext): string {
   const t = c.ev.type;
+  // Generic `syscall` events: the category of the syscall they stand for.
+  if (t === PPME_GENERIC_E || t === PPME_GENERIC_X) return ppmScCategory(c.ev.u16(0));
   if (!(IO_READ[t] || IO_WRITE[t] || IO_OTHER[t])) return CATEGORY[t] ?? 'unknown';
   switch (c.fd()?.type) {
     case ScapFdType.File: case ScapFdType.Directory: case ScapFdType.FileV2: return 'file';
