@@ -50,17 +50,17 @@ describe('DropMonitor', () => {
   it('reads the counters once per second of event time and acts on drops above the threshold', () => {
     const c = { events: 0, drops: 0 };
     const { m, logs, alerts, reads } = monitor({ actions: ['log', 'alert'], maxBurst: 5, rate: 1 }, c);
-    expect(reads()).toBe(0); // nothing before the first event (the source may not exist yet)
+    expect(reads()).toBe(0); // nothing read before the first check (the source may not exist yet)
     for (let i = 0n; i < 1000n; i++) expect(m.event(at(T0 + i * 1_000_000n))).toBe(true); // 1 s of events: no check yet
-    expect(reads()).toBe(1); // the baseline, at the first event
+    expect(reads()).toBe(0);
     c.events = 900; c.drops = 100; // 10% dropped: not above 0.1
     expect(m.event(at(T0 + S + US))).toBe(true);
-    expect(reads()).toBe(2);
+    expect(reads()).toBe(1);
     expect(m.detected).toBe(0);
     c.events = 1700; c.drops = 300; // 200 of 1000 in this second: 20%
     expect(m.event(at(T0 + 2n * S + 2n * US))).toBe(true);
     expect(m.event(at(T0 + 2n * S + 3n * US))).toBe(true); // within the second: no second check
-    expect(reads()).toBe(3);
+    expect(reads()).toBe(2);
     expect([m.detected, m.actionsTaken]).toEqual([1, 1]);
     expect(logs).toEqual(['warn Falco internal: syscall event drop. 200 system calls dropped in last second.']);
     expect(alerts).toHaveLength(1);
@@ -71,19 +71,18 @@ describe('DropMonitor', () => {
     expect(m.summary()).toBe('Syscall event drop monitoring:\n   - event drop detected: 1 occurrences\n   - num times actions taken: 1\n');
   });
 
-  it('takes its baseline at the first event: counts before it (a source opened after the monitor) are not a drop', () => {
+  it('counts from the source\'s start: drops before the first event (rings filling at start-up) are in the first check, as Falco', () => {
     const c = { events: 0, drops: 0 };
     const { m, alerts } = monitor({ actions: ['alert'] }, c);
     c.events = 1000; c.drops = 1000; // what the source counted before delivering its first event
     m.event(at(T0));
-    c.events = 1900; // the next second: 900 events, no drop
+    c.events = 1900; // the next second: 900 more events, no more drops
     m.event(at(T0 + S + US));
-    expect([m.detected, alerts.length]).toEqual([0, 0]);
-    c.events = 2800; c.drops = 1100; // 100 of 1000 dropped: 10%, not above 0.1
-    m.event(at(T0 + 2n * S + 2n * US));
-    c.events = 3600; c.drops = 1300; // 200 of 1000: above
-    m.event(at(T0 + 3n * S + 3n * US));
     expect([m.detected, alerts.length]).toEqual([1, 1]);
+    expect(JSON.parse(alerts[0]!.outputFields!)).toEqual({ n_drops: '1000', n_evts: '2900' });
+    c.events = 2800; // then a clean second
+    m.event(at(T0 + 2n * S + 2n * US));
+    expect(m.detected).toBe(1);
   });
 
   it('spends one token per action: a depleted bucket counts the drop but skips the actions', () => {

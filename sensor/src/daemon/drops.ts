@@ -102,7 +102,11 @@ export class DropMonitor {
   private readonly bucket: TokenBuckets;
   /** Event time of the next check, ns as a double (exact to ~256 ns: plenty for a once-a-second check). */
   private nextCheck = 0;
-  /** Counters at the last check; read first at the first event (the source may not exist before). */
+  /**
+   * Counters at the last check. The first check counts from zero: what the source counted since it opened (the
+   * sources are made fresh for the monitor: a probe, an engine), as Falco's drop manager reads its baseline right
+   * after the inspector opens, so drops while the rings filled at start-up are reported.
+   */
   private last: DropCounters = { events: 0, drops: 0 };
   /** Checks that saw drops above the threshold (Falco's "event drop detected"). */
   detected = 0;
@@ -116,7 +120,7 @@ export class DropMonitor {
 
   /**
    * A monitor judging every event of an engine built with `opts` (its beforeJudge), or none without a policy. The
-   * hooks are first called at the first event, so they may name a source or engine made after this call.
+   * hooks are first called at the first check, so they may name a source or engine made after this call.
    */
   static attach(policy: DropPolicy | null, hooks: DropHooks, opts: { beforeJudge?: (ev: EventView) => boolean }): DropMonitor | undefined {
     if (policy === null) return undefined;
@@ -132,11 +136,7 @@ export class DropMonitor {
    */
   event(ev: { tsApproxNs(): number; readonly ts: bigint }): boolean {
     const t = ev.tsApproxNs();
-    if (this.nextCheck === 0) {
-      this.nextCheck = t + ONE_SECOND_NS;
-      this.last = { ...this.hooks.counters() }; // the baseline
-      return true;
-    }
+    if (this.nextCheck === 0) this.nextCheck = t + ONE_SECOND_NS;
     if (t <= this.nextCheck) return true;
     this.nextCheck = t + ONE_SECOND_NS;
     const ts = ev.ts;
