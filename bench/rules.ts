@@ -21,6 +21,7 @@ import { BlockType } from '../sensor/src/source/scap-format.js';
 import { openScap } from '../sensor/src/source/scap-reader.js';
 import { Engine } from '../sensor/src/rules/engine/index.js';
 import { CaptureContainers } from '../sensor/src/enrich/capture.js';
+import { engineOptions } from '../sensor/src/daemon/commands/alerting.js';
 import { REPO_ROOT, TOOL_ENV, fmt, median, run } from './util.js';
 
 const SENSORD = path.join(REPO_ROOT, 'bin', 'sensord.js');
@@ -86,7 +87,8 @@ async function steadyPass(capture: string, ruleFiles: string[], passes = 6): Pro
   for (let i = 0; i < passes; i++) {
     times.push(await timed(async () => {
       const reader = await openScap(capture, { streaming: true });
-      const engine = new Engine(set, { emit: () => undefined });
+      // The options replay builds from an empty command line (rule matching 'first', no output_fields).
+      const engine = new Engine(set, engineOptions({}, () => undefined));
       engine.fields.metadata = new CaptureContainers(engine.state);
       for await (const item of reader) {
         if (item.kind === 'section') engine.loadMetadata(item.metadata);
