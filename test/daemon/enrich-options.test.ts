@@ -1,9 +1,11 @@
 // The enrichment flags → the metadata store's sources: what `run` and `capture` turn on from flags and environment.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { enrichmentFrom } from '../../sensor/src/daemon/enrich-options.js';
+import { CRI_SOCKETS, enrichmentFrom } from '../../sensor/src/daemon/enrich-options.js';
+import { addRunCommand } from '../../sensor/src/daemon/cli.js';
+import { Command } from 'commander';
 
 const noop = () => undefined;
 const saved = process.env.KUBERNETES_SERVICE_HOST;
@@ -14,6 +16,13 @@ afterEach(() => {
 });
 
 describe('enrichmentFrom', () => {
+  it("--cri-socket's help names the sockets tried, in order", () => {
+    const program = new Command();
+    addRunCommand(program);
+    const help = program.commands.find((c) => c.name() === 'run')!.helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain(`first of ${CRI_SOCKETS.join(', ')} that exists`);
+  });
+
   it('with no runtime and no cluster there is nothing to ask: no store', async () => {
     delete process.env.KUBERNETES_SERVICE_HOST;
     expect(await enrichmentFrom({ runtime: false }, noop)).toBeNull();
@@ -35,5 +44,6 @@ describe('enrichmentFrom', () => {
     await withPods?.store.close();
     process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
     expect(await enrichmentFrom({ runtime: false, kubeconfig }, noop, { pods: false })).toBeNull();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

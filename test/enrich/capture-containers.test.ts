@@ -112,6 +112,9 @@ describe('container metadata from the capture', () => {
     expect(back.labels).toEqual({
       team: 'a', 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'prod', 'io.kubernetes.pod.uid': 'u-1', 'io.kubernetes.sandbox.id': 'e'.repeat(64),
     });
+    // No address known: libsinsp's 0.0.0.0 (sysdig and Falco inet_pton the text).
+    expect(JSON.parse(containerJson({ ...meta, ip: '' })).container.ip).toBe('0.0.0.0');
+    expect(JSON.parse(containerJson({ ...meta, ip: 'fd00::7' })).container.ip).toBe('0.0.0.0');
     const rec = containerEventRecord(meta, 42n);
     const v = new EventView().set(rec, new DataView(rec.buffer), 0, 0, 1);
     expect([v.type, v.ts, v.tid, v.paramCount(), v.len]).toEqual([324, 42n, 2 ** 64 - 1, 1, rec.length]);

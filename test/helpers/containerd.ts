@@ -424,7 +424,7 @@ export class ContainerdHarness {
     const r = await this.cri.call<{ container_id: string }>('runtime', 'CreateContainer', {
       pod_sandbox_id: pod.sandboxId, config, sandbox_config: pod.config,
     });
-    if (spec.start ?? true) await this.cri.call('runtime', 'StartContainer', { container_id: r.container_id });
+    if (spec.start ?? true) await this.startContainer(r.container_id);
     return r.container_id;
   }
 

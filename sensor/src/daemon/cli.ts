@@ -38,8 +38,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--duration <seconds>', 'stop after SECONDS', (v) => parseCount(v, '--duration'))
     .option('--count <n>', 'stop after N events', (v) => parseCount(v, '--count'))
     .option('--no-env', 'empty the environment of exec events and of the process list (for fixtures)')
-    .option('--container <id>', "keep only this container's processes (its id: 12 to 64 hex characters), as sysdig -w F container.id=ID")
-    .option('--cri-socket <path>', 'CRI runtime socket: each container gets a container event (name, image, pod, privileged, mounts) before its first event (default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)')
+    .option('--container <id>', "keep only this container's processes: its events and its part of the process list (ID: the full id or a prefix of 12 or more hex characters)")
+    .option('--cri-socket <path>', `CRI runtime socket: each container gets a container event (name, image, pod, privileged, mounts) before its first event ${CRI_DEFAULT}`)
     .option('--containerd-socket <path>', "containerd's own API, for containers CRI does not manage (default: the CRI socket when it is containerd's)")
     .option('--containerd-namespace <ns>', 'containerd namespace to look containers up in (repeatable; default k8s.io and default)', collect)
     .option('--no-runtime', 'no container runtime lookups: no container events in the capture')
@@ -155,7 +155,7 @@ export function addRunCommand(program: Command): Command {
     .option('--spool-max-bytes <n>', 'bound on the spool (default 64 MiB); when full the oldest alerts become a gap record')
     .option('--spool-fsync <policy>', 'always, interval (default, 1 s) or never')
     .option('--token <token>', 'bearer token sent to the backend (or SENSORD_TOKEN)')
-    .option('--cri-socket <path>', 'CRI runtime socket for container and pod metadata (default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)')
+    .option('--cri-socket <path>', `CRI runtime socket for container and pod metadata ${CRI_DEFAULT}`)
     .option('--containerd-socket <path>', "containerd's own API, for containers CRI does not manage and for lifecycle events (default: the CRI socket when it is containerd's)")
     .option('--containerd-namespace <ns>', 'containerd namespace to look containers up in (repeatable; default k8s.io and default)', collect)
     .option('--no-runtime', 'no container runtime lookups (container names, images and pods then come only from the Kubernetes watch)')
@@ -181,6 +181,9 @@ function packageVersion(): string {
 }
 
 /** Repeatable options accumulate into a list. */
+/** The --cri-socket default, as enrich-options.ts CRI_SOCKETS tries them (kept in step by test/daemon/cli.test.ts). */
+const CRI_DEFAULT = '(default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)';
+
 function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
 
 function parseCount(v: string, flag: string): number {

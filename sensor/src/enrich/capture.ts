@@ -109,7 +109,10 @@ export function containerJson(m: ContainerMeta): string {
     container: {
       id: m.id.slice(0, 12), full_id: m.id, type: type >= 0 ? type : CONTAINER_TYPES.indexOf('custom'), name: m.name,
       image: m.image.name, imageid: m.image.id, imagerepo: m.image.repository, imagetag: m.image.tag,
-      imagedigest: m.image.digest, privileged: m.privileged, is_pod_sandbox: false, ip: m.ip,
+      imagedigest: m.image.digest, privileged: m.privileged, is_pod_sandbox: sandbox !== undefined && sandbox === m.id,
+      // libsinsp writes its 32-bit address as a dotted quad, 0.0.0.0 when none (readers inet_pton it).
+      ip: /^\d{1,3}(\.\d{1,3}){3}$/.test(m.ip) ? m.ip : '0.0.0.0',
+      // libsinsp: the creation time; the runtimes give us the start time (the creation time before the start).
       created_time: Number(m.startTs / 1_000_000_000n), labels, pod_sandbox_id: sandbox ?? '',
       pod_sandbox_labels: { ...(pod?.labels ?? {}) },
       Mounts: m.mounts.map((x) => ({ Source: x.source, Destination: x.dest, Mode: x.mode, RW: x.readWrite, Propagation: x.propagation })),

@@ -227,7 +227,11 @@ export const SCHEMA_ONLY = ['K8S.NODE_KubernetesAPI', 'K8S.NODE_ImdsCall'];
 export interface ContainerBehaviour { privileged: boolean; command: string[]; exec: string[]; what: string }
 
 /** Rules that need container metadata (container.privileged, …): their fixtures are recorded with `capture --container`. */
-export interface ContainerRuleCase { id: string; rule: string; pos: ContainerBehaviour; neg: ContainerBehaviour }
+export interface ContainerRuleCase {
+  id: string; rule: string; pos: ContainerBehaviour; neg: ContainerBehaviour;
+  /** proc.name of each alert the positive raises, sorted. */
+  alerts: string[];
+}
 
 const SUBSHELL_ID = ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'];
 
@@ -236,5 +240,6 @@ export const CONTAINER_CASES: ContainerRuleCase[] = [
     id: 'K8S.NODE_PrivilegedExecutionInContainer', rule: 'Command In Privileged Container',
     pos: { privileged: true, command: SUBSHELL_ID, exec: ['/bin/ls', '/'], what: 'a privileged container runs `id` in a subshell, then `ls` is exec\'d into it (2 alerts)' },
     neg: { privileged: false, command: SUBSHELL_ID, exec: ['/bin/ls', '/'], what: 'the same in an unprivileged container' },
+    alerts: ['id', 'ls'], // not the container's init (sh, then sleep exec'd in its place: pid 1)
   },
 ];

@@ -139,6 +139,11 @@ export class LiveEngine {
 
 /** `sensord replay -r FILE --rules rules/ --json`: the rule names of the JSON alerts, in order. */
 export function replayRules(file: string): string[] {
+  return replayAlerts(file).map((a) => a.rule);
+}
+
+/** The alerts of `sensord replay -r FILE --rules rules/ --json`. */
+export function replayAlerts(file: string): { rule: string; output_fields: Record<string, unknown> }[] {
   const out = execFileSync(process.execPath, [SENSORD, 'replay', '-r', file, '--rules', RULES_DIR, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { rule: string }).rule);
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { rule: string; output_fields: Record<string, unknown> });
 }

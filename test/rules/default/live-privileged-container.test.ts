@@ -81,13 +81,13 @@ describe.skipIf(skip)('default rule K8S.NODE_PrivilegedExecutionInContainer on a
     await h.ctr('tasks', 'exec', '--exec-id', 'ls-1', id, '/bin/ls', '/');
     await until(() => of(RULE, id).some((a) => a.output_fields['proc.name'] === 'ls'), 'the alert for the exec');
 
+    // The container's init (sh, pid 1 in its namespace) was judged (the marker saw it) and did not alert.
+    await until(() => marked(id, 'sh'), "the marker for the container's init");
     const fired = of(RULE, id);
     const first = fired.find((a) => a.output_fields['proc.name'] === 'id')!;
     expect(first.output).toContain('Command run in a privileged container |');
     expect(first.output).toContain('container_name=shell');
     expect(first.output_fields['k8s.pod.name']).toBe('priv-shell');
-    // The container's init (sh, pid 1 in its namespace) was judged (the marker saw it) and did not alert.
-    await until(() => marked(id, 'sh'), "the marker for the container's init");
     expect(fired.filter((a) => a.output_fields['proc.vpid'] === 1)).toEqual([]);
     expect(fired.map((a) => a.output_fields['proc.name']).sort()).toEqual(['id', 'ls']);
   });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASES, CONTAINER_CASES } from './cases.js';
-import { FIXTURES_DIR, fixtureName, replayRules } from './harness.js';
+import { FIXTURES_DIR, fixtureName, replayAlerts, replayRules } from './harness.js';
 
 describe('default rules over their capture fixtures (sensord replay --json)', () => {
   for (const c of [...CASES, ...CONTAINER_CASES]) {
@@ -18,5 +18,12 @@ describe('default rules over their capture fixtures (sensord replay --json)', ()
         expect(rules).toEqual(kind === 'pos' ? [c.rule] : []);
       });
     }
+  }
+
+  for (const c of CONTAINER_CASES) {
+    it(`${fixtureName(c.id, 'pos')}: one alert per command, from the processes named (${c.alerts.join(', ')})`, () => {
+      const procs = replayAlerts(path.join(FIXTURES_DIR, fixtureName(c.id, 'pos'))).map((a) => a.output_fields['proc.name']);
+      expect(procs.sort()).toEqual(c.alerts);
+    });
   }
 });

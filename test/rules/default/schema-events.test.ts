@@ -115,7 +115,7 @@ describe('default rules on events built from the schema', () => {
   });
 
   describe('K8S.NODE_PrivilegedExecutionInContainer (container metadata from a container event)', () => {
-    /** The container event libsinsp's container manager writes into a capture (CRI container, type 7). */
+    /** The container event libsinsp's container manager writes into a capture (a containerd container: type 7). */
     const containerEvent = (privileged: boolean, imagerepo = 'docker.io/library/busybox') => buildEvent('PPME_CONTAINER_JSON_2_E', {
       json: JSON.stringify({ container: { id: CID, type: 7, name: 'debug', image: `${imagerepo}:1.36`, imagerepo, imagetag: '1.36', privileged, Mounts: [], labels: {} } }),
     }, { ts: next(), tid: 0xffffffff });

@@ -4,12 +4,13 @@
 // With a command, only that command's process tree is kept (process list, fds and events) and the capture
 // ends when the command exits: the form test fixtures are recorded in. --no-env empties the env parameter of
 // exec events and leaves environments out of the process list (fixtures must not carry this machine's env).
-// --container ID keeps one container's processes instead (as `sysdig -w F container.id=ID`).
+// --container ID keeps one container's processes instead (its events and its part of the process list).
 // With a container runtime (run's enrichment flags: --cri-socket, --containerd-socket, --no-runtime,
 // --metadata-wait), each container gets a container event before its first record in the file, as libsinsp's
 // container manager writes them, so a replay (sensord, Falco -e, sysdig -r) sees its name, image, pod and flags.
 import { spawn } from 'node:child_process';
-import { openLiveSource } from '../../source/live.js';
+import { readFileSync } from 'node:fs';
+import { openLiveSource, type LiveSource } from '../../source/live.js';
 import { liveOptionsFrom, type ProbeFlags } from '../live-options.js';
 import { ScapWriter } from '../../source/scap-writer.js';
 import { readProcSnapshot } from '../../source/proc-snapshot.js';
@@ -29,6 +30,7 @@ export interface CaptureOptions extends ProbeFlags, EnrichFlags {
   container?: string;
 }
 
+const PROCEXIT: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'procexit' ? 1 : 0));
 const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
 /** Index of the cgroups parameter of clone-family and exec exits (what names a thread's container), -1 elsewhere. */
 const CGROUPS_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (
@@ -49,7 +51,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   } catch (e) {
     return reportEngineError('capture', e);
   }
-  const source = openLiveSource(liveOptionsFrom(opts));
+  let source: LiveSource | undefined;
   let stop = false;
   const onSignal = () => { stop = true; };
   process.once('SIGINT', onSignal);
@@ -61,6 +63,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   let tree: Members | undefined;
   let childExit: Promise<number> | undefined;
   try {
+    source = openLiveSource(liveOptionsFrom(opts));
     let metadata: CaptureMetadata;
     if (command.length > 0) {
       const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
@@ -72,7 +75,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
     } else if (opts.container !== undefined) {
       const members = new ContainerMembers(opts.container);
       tree = members;
-      metadata = members.keep(readProcSnapshot({ includeEnv: keepEnv, includeThreads: true }));
+      metadata = members.keep(readProcSnapshot({ includeEnv: keepEnv, includeThreads: true, pids: (pid) => members.hasProcess(pid) }));
     } else {
       metadata = readProcSnapshot({ includeEnv: keepEnv });
     }
@@ -86,6 +89,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
       if (!batch) break;
       if (batch.count === 0) continue;
       if (listed !== null) { await containers!.fromThreads(listed, batch.view.getBigUint64(batch.offsets[0], true)); listed = null; }
+      containers?.late(batch.view.getBigUint64(batch.offsets[0], true));
       if (!tree && keepEnv) {
         const take = Math.min(batch.count, limit - written);
         await containers?.fromBatch(batch, take, view);
@@ -104,7 +108,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await writer?.close();
-    await source.close();
+    await source?.close();
     await enrich?.store.close();
   }
 }
@@ -112,19 +116,28 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
 /**
  * Container events for the capture, as libsinsp's container manager writes them: one per container, before the
  * first record of it in the file (the process list's containers right after the header), with what the runtime
- * says about it. A container whose metadata does not come within the store's wait (--metadata-wait) gets none.
+ * says about it. A container whose metadata misses the store's wait (--metadata-wait) gets its event later, once
+ * the store has it (libsinsp too writes an event when a lookup completes).
  */
-class ContainerRecorder {
+export class ContainerRecorder {
   private readonly seen = new Set<string>();
+  /** Containers seen whose metadata had not come: written by late() when it does. */
+  private readonly waiting = new Set<string>();
   private readonly ids = new ContainerIdResolver(1024);
   /** Container events written. */
   written = 0;
 
   constructor(private readonly store: MetadataStore, private readonly writer: ScapWriter) {}
 
-  /** The process list's containers (its threads are the capture's own, filtered or not). */
+  /** The process list's containers (its threads are the capture's own, filtered or not): looked up together. */
   async fromThreads(threads: readonly ThreadEntry[], ts: bigint): Promise<void> {
-    for (const t of threads) await this.note(this.ids.resolve(t.cgroups).fullId, ts);
+    const ids = new Set<string>();
+    for (const t of threads) {
+      const id = this.ids.resolve(t.cgroups).fullId;
+      if (id !== 'host' && !this.seen.has(id)) { ids.add(id); this.seen.add(id); }
+    }
+    await Promise.all([...ids].map((id) => this.store.hold(id)));
+    for (const id of ids) this.write(id, ts);
   }
 
   /** The containers the first `count` records name (clone/exec exits), written before the batch at its first time. */
@@ -144,16 +157,24 @@ class ContainerRecorder {
   async fromRecord(view: EventView, ts = view.ts): Promise<void> {
     const ci = view.type < CGROUPS_PARAM.length ? CGROUPS_PARAM[view.type] : -1;
     if (ci < 0 || !view.has(ci)) return;
-    await this.note(this.ids.resolve(view.strList(ci)).fullId, ts);
+    const id = this.ids.resolve(view.strList(ci)).fullId;
+    if (id === 'host' || this.seen.has(id)) return;
+    this.seen.add(id);
+    const wait = this.store.hold(id);
+    if (wait !== null) await wait;
+    this.write(id, ts);
   }
 
-  private async note(fullId: string, ts: bigint): Promise<void> {
-    if (fullId === 'host' || this.seen.has(fullId)) return;
-    this.seen.add(fullId);
-    const wait = this.store.hold(fullId);
-    if (wait !== null) await wait;
-    const meta = this.store.container(fullId);
-    if (meta === undefined) return;
+  /** Events of waiting containers whose metadata has come since (called once per batch, before it). */
+  late(ts: bigint): void {
+    if (this.waiting.size === 0) return;
+    for (const id of this.waiting) if (this.store.container(id) !== undefined) this.write(id, ts);
+  }
+
+  private write(id: string, ts: bigint): void {
+    const meta = this.store.container(id);
+    if (meta === undefined) { this.waiting.add(id); return; }
+    this.waiting.delete(id);
     this.writer.writeRecord(containerEventRecord(meta, ts));
     this.written++;
   }
@@ -185,11 +206,12 @@ class ProcessTree implements Members {
 }
 
 /**
- * The threads of one container, as `sysdig -w F container.id=ID` keeps them: those of the process list whose cgroups
- * name it, then every thread a clone or exec exit shows in its cgroups (an exec into the container joins them
- * before its execve) and the children its members clone.
+ * The threads of one container: those of the process list whose cgroups name it, then every thread whose clone or
+ * exec exit shows them in its cgroups (a child, an exec into the container: it joins them before its execve); a
+ * thread leaves at its procexit. Like sysdig's `container.id=ID` filter on the events, but the process list is cut
+ * to the container too, so a process exec'd into it has no known parent in the capture.
  */
-class ContainerMembers implements Members {
+export class ContainerMembers implements Members {
   private readonly tids = new Set<number>();
   private readonly ids = new ContainerIdResolver(256);
 
@@ -208,12 +230,23 @@ class ContainerMembers implements Members {
     return { ...md, threads, fds: new Map([...md.fds].filter(([tid]) => this.tids.has(tid))) };
   }
 
+  /** Does process `pid` run in the container (its /proc cgroup file)? Picks the snapshot's processes before they are read. */
+  hasProcess(pid: number): boolean {
+    let text: string;
+    try { text = readFileSync(`/proc/${pid}/cgroup`, 'utf8'); } catch { return false; }
+    // "hierarchy:controllers:/path" lines: the resolver reads the path after the first slash of each.
+    return this.names(text.trim().split('\n'));
+  }
+
   admit(view: EventView): boolean {
     const type = view.type;
     if (this.tids.has(view.tid)) {
-      if (CLONE_EXITS[type] === 1) { const res = view.i64(0); if (res > 0) this.tids.add(res); }
+      // A thread that ends leaves the set: its tid may be reused by a process outside the container.
+      if (PROCEXIT[type] === 1) this.tids.delete(view.tid);
       return true;
     }
+    // A new member shows itself: the child side of clone and exec exits carry its cgroups. (The parent side's
+    // result is the child's pid in the container's pid namespace, not a host tid: not used.)
     const ci = type < CGROUPS_PARAM.length ? CGROUPS_PARAM[type] : -1;
     if (ci >= 0 && view.has(ci) && this.names(view.strList(ci))) { this.tids.add(view.tid); return true; }
     return false;
