@@ -6,7 +6,7 @@
 // containerd: only that container's processes, and its container event.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASES, CONTAINER_CASES, type ContainerBehaviour } from './cases.js';
@@ -18,6 +18,7 @@ async function recordInContainer(h: ContainerdHarness, b: ContainerBehaviour, na
   const pod = await h.runPod({ name, namespace: 'sensord-fixtures', privileged: b.privileged });
   try {
     const id = await h.runContainer(pod, { name: 'shell', privileged: b.privileged, command: b.command, start: false });
+    rmSync(file, { force: true }); // its appearance says the capture runs
     const child = spawn(process.execPath, [SENSORD, 'capture', '-w', file, '--no-env', '--container', id, '--cri-socket', h.socket, '--metadata-wait', '3000', '--duration', '5'], { stdio: ['ignore', 'ignore', 'inherit'] });
     const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
     for (let t0 = Date.now(); !existsSync(file); await new Promise((r) => setTimeout(r, 50))) {
