@@ -2,14 +2,13 @@
 // containerd judges what runs inside CRI pods, and its alerts name the right container, image, pod, namespace and
 // labels — also for a container that exits within milliseconds, and for Falco's own stable rules that read
 // container fields.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { skipWithoutProbe } from '../helpers/live.js';
-import { BUSYBOX_BIN, ContainerdHarness, TEST_IMAGE, skipWithoutContainerd, type RunningPod } from '../helpers/containerd.js';
+import { BUSYBOX_BIN, TEST_IMAGE, skipWithoutContainerd } from '../helpers/containerd.js';
 import { HAVE_SHARED, sharedPath, skipWithoutShared } from '../helpers/shared.js';
-import { runRun } from '../../sensor/src/daemon/commands/run.js';
+import { until, useSensorOnContainerd, type JsonAlert } from '../helpers/run-in-process.js';
 
 const skip = skipWithoutProbe('live enrichment') || skipWithoutContainerd('live enrichment');
 
@@ -26,61 +25,30 @@ const RULES = `
   priority: NOTICE
 `;
 
-interface JsonAlert { rule: string; output: string; output_fields: Record<string, unknown> }
-
-const until = async (cond: () => boolean, what: string, ms = 20_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
 describe.skipIf(skip)('live enrichment: CRI pods on a real containerd', () => {
-  let h: ContainerdHarness;
-  let dir: string;
-  const out: string[] = [];
-  const err: string[] = [];
-  let done: Promise<number>;
-  const pods: RunningPod[] = [];
-
-  const alerts = (): JsonAlert[] => out.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonAlert);
-
-  beforeAll(async () => {
-    h = await ContainerdHarness.start();
-    dir = mkdtempSync(path.join(tmpdir(), 'sensord-enrich-'));
+  const env = useSensorOnContainerd((dir) => {
     writeFileSync(path.join(dir, 'shadow'), 'root:*:19000:0:99999:7:::\n');
     const rules = [path.join(dir, 'rules.yaml')];
     writeFileSync(rules[0], RULES);
     if (HAVE_SHARED) rules.unshift(sharedPath('corpus', 'falco-rules', 'falco_rules.yaml'));
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out.push(String(c)); return true; });
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; });
-    done = runRun({ rules, json: true, ruleMatching: 'all', criSocket: h.socket, logFormat: 'text', metadataWait: '2000' });
-    await until(() => err.join('').includes('running:'), 'sensord run startup', 60_000);
-  }, 150_000);
+    return rules;
+  }, 'sensord-enrich-');
 
-  afterAll(async () => {
-    process.emit('SIGINT');
-    await done;
-    vi.restoreAllMocks();
-    for (const p of pods) await h.removePod(p).catch(() => undefined);
-    await h?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  const alerts = (): JsonAlert[] => env.sensor.alerts();
 
   it('an exec and a file open inside a pod carry its container id, name, image, pod, namespace and labels', async () => {
-    const pod = await h.runPod({ name: 'web-7d9c6b-x2x', namespace: 'sensord-test', labels: { app: 'web', tier: 'front' } });
-    pods.push(pod);
-    const id = await h.runContainer(pod, {
+    const pod = await env.h.runPod({ name: 'web-7d9c6b-x2x', namespace: 'sensord-test', labels: { app: 'web', tier: 'front' } });
+    env.pods.push(pod);
+    const id = await env.h.runContainer(pod, {
       name: 'reader', command: ['/bin/sh', '-c', 'cat /etc/shadow > /dev/null; sleep 30'],
-      mounts: [{ container_path: '/etc/shadow', host_path: path.join(dir, 'shadow'), readonly: true }],
+      mounts: [{ container_path: '/etc/shadow', host_path: path.join(env.dir, 'shadow'), readonly: true }],
     });
     await until(() => alerts().some((a) => a.rule === 'Shadow read in pod' && a.output.includes(id.slice(0, 12))), 'the shadow alert');
     const read = alerts().find((a) => a.rule === 'Shadow read in pod' && a.output.includes(id.slice(0, 12)))!;
     const repo = TEST_IMAGE.slice(0, TEST_IMAGE.lastIndexOf(':'));
     const tag = TEST_IMAGE.slice(TEST_IMAGE.lastIndexOf(':') + 1);
     expect(read.output).toContain(`shadow read (id=${id.slice(0, 12)} full=${id} name=reader image=${TEST_IMAGE} repo=${repo} tag=${tag} ` +
-      `pod=web-7d9c6b-x2x ns=sensord-test app=web uid=${pod.uid} complete=true shadow_src=${path.join(dir, 'shadow')})`);
+      `pod=web-7d9c6b-x2x ns=sensord-test app=web uid=${pod.uid} complete=true shadow_src=${path.join(env.dir, 'shadow')})`);
     expect(read.output_fields['k8s.pod.name']).toBe('web-7d9c6b-x2x');
     const exec = alerts().find((a) => a.rule === 'Exec in pod' && a.output.includes(id.slice(0, 12)));
     expect(exec, 'exec alert').toBeDefined();
@@ -93,15 +61,15 @@ describe.skipIf(skip)('live enrichment: CRI pods on a real containerd', () => {
       'k8s.ns.name': 'sensord-test', 'k8s.pod.name': 'web-7d9c6b-x2x',
     });
     expect(String(exec!.output_fields['k8s.pod.labels'])).toContain('app:web');
-    await h.stopContainer(id);
+    await env.h.stopContainer(id);
   });
 
   it('a container that reads /etc/shadow and exits at once still gets its pod name', async () => {
-    const pod = await h.runPod({ name: 'job-5m2qz', namespace: 'sensord-test', labels: { app: 'batch' } });
-    pods.push(pod);
-    const id = await h.runContainer(pod, {
+    const pod = await env.h.runPod({ name: 'job-5m2qz', namespace: 'sensord-test', labels: { app: 'batch' } });
+    env.pods.push(pod);
+    const id = await env.h.runContainer(pod, {
       name: 'oneshot', command: ['/bin/cat', '/etc/shadow'],
-      mounts: [{ container_path: '/etc/shadow', host_path: path.join(dir, 'shadow'), readonly: true }],
+      mounts: [{ container_path: '/etc/shadow', host_path: path.join(env.dir, 'shadow'), readonly: true }],
     });
     await until(() => alerts().some((a) => a.rule === 'Shadow read in pod' && a.output.includes(id.slice(0, 12))), 'the short-lived alert');
     const read = alerts().find((a) => a.rule === 'Shadow read in pod' && a.output.includes(id.slice(0, 12)))!;
@@ -112,9 +80,9 @@ describe.skipIf(skip)('live enrichment: CRI pods on a real containerd', () => {
 
   it.skipIf(skipWithoutShared("Falco's stable rules on a live container"))("Falco's stable rule on container.privileged fires for a privileged pod, not for an unprivileged one", async () => {
     const run = async (name: string, privileged: boolean) => {
-      const pod = await h.runPod({ name, namespace: 'sensord-test', privileged });
-      pods.push(pod);
-      return h.runContainer(pod, {
+      const pod = await env.h.runPod({ name, namespace: 'sensord-test', privileged });
+      env.pods.push(pod);
+      return env.h.runContainer(pod, {
         name: 'dbg', privileged, command: ['/sbin/debugfs', '-V'],
         mounts: [{ container_path: '/sbin/debugfs', host_path: BUSYBOX_BIN, readonly: true }],
       });

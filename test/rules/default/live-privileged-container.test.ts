@@ -3,13 +3,12 @@
 // starts, and one exec'd into it (`ctr tasks exec`, what crictl/kubectl exec do), raise "Command In Privileged
 // Container" naming the container; its init process (pid 1 of its pid namespace) does not; the same commands in an
 // unprivileged container raise nothing (their exec events, seen through a marker rule, prove they were judged).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { skipWithoutProbe } from '../../helpers/live.js';
-import { ContainerdHarness, skipWithoutContainerd, type RunningPod } from '../../helpers/containerd.js';
-import { runRun } from '../../../sensor/src/daemon/commands/run.js';
+import { skipWithoutContainerd } from '../../helpers/containerd.js';
+import { until, useSensorOnContainerd, type JsonAlert } from '../../helpers/run-in-process.js';
 import { RULES_DIR } from './harness.js';
 
 const skip = skipWithoutProbe('privileged-container rule live') || skipWithoutContainerd('privileged-container rule live');
@@ -23,25 +22,14 @@ const MARKER = `
   priority: DEBUG
 `;
 
-interface JsonAlert { rule: string; output: string; output_fields: Record<string, unknown> }
-
-const until = async (cond: () => boolean, what: string, ms = 20_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
 describe.skipIf(skip)('default rule K8S.NODE_PrivilegedExecutionInContainer on a real containerd', () => {
-  let h: ContainerdHarness;
-  let dir: string;
-  const out: string[] = [];
-  const err: string[] = [];
-  let done: Promise<number>;
-  const pods: RunningPod[] = [];
+  const env = useSensorOnContainerd((dir) => {
+    const marker = path.join(dir, 'marker.yaml');
+    writeFileSync(marker, MARKER);
+    return [RULES_DIR, marker];
+  }, 'sensord-priv-');
 
-  const alerts = (): JsonAlert[] => out.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonAlert);
+  const alerts = (): JsonAlert[] => env.sensor.alerts();
   const of = (rule: string, id: string) => alerts().filter((a) => a.rule === rule && a.output_fields['container.id'] === id.slice(0, 12));
   const marked = (id: string, proc: string) => of('Marker exec in test pod', id).some((a) => a.output_fields['proc.name'] === proc);
 
@@ -50,35 +38,15 @@ describe.skipIf(skip)('default rule K8S.NODE_PrivilegedExecutionInContainer on a
    * itself, with no exec) and then becomes `sleep` (an exec in place: still pid 1); privileged or not.
    */
   const start = async (name: string, privileged: boolean): Promise<string> => {
-    const pod = await h.runPod({ name, namespace: 'sensord-priv-test', privileged });
-    pods.push(pod);
-    return h.runContainer(pod, { name: 'shell', privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'] });
+    const pod = await env.h.runPod({ name, namespace: 'sensord-priv-test', privileged });
+    env.pods.push(pod);
+    return env.h.runContainer(pod, { name: 'shell', privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'] });
   };
-
-  beforeAll(async () => {
-    h = await ContainerdHarness.start();
-    dir = mkdtempSync(path.join(tmpdir(), 'sensord-priv-'));
-    const marker = path.join(dir, 'marker.yaml');
-    writeFileSync(marker, MARKER);
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out.push(String(c)); return true; });
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; });
-    done = runRun({ rules: [RULES_DIR, marker], json: true, ruleMatching: 'all', criSocket: h.socket, logFormat: 'text', metadataWait: '2000' });
-    await until(() => err.join('').includes('running:'), 'sensord run startup', 60_000);
-  }, 150_000);
-
-  afterAll(async () => {
-    process.emit('SIGINT');
-    await done;
-    vi.restoreAllMocks();
-    for (const p of pods) await h.removePod(p).catch(() => undefined);
-    await h?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
 
   it('a privileged container: its workload\'s command and an exec into it alert, its init process does not', async () => {
     const id = await start('priv-shell', true);
     await until(() => of(RULE, id).some((a) => a.output_fields['proc.name'] === 'id'), 'the alert for `id`');
-    await h.ctr('tasks', 'exec', '--exec-id', 'ls-1', id, '/bin/ls', '/');
+    await env.h.ctr('tasks', 'exec', '--exec-id', 'ls-1', id, '/bin/ls', '/');
     await until(() => of(RULE, id).some((a) => a.output_fields['proc.name'] === 'ls'), 'the alert for the exec');
 
     // The container's init (sh, pid 1 in its namespace) was judged (the marker saw it) and did not alert.
@@ -95,7 +63,7 @@ describe.skipIf(skip)('default rule K8S.NODE_PrivilegedExecutionInContainer on a
   it('an unprivileged container: the same commands and exec raise nothing', async () => {
     const id = await start('plain-shell', false);
     await until(() => marked(id, 'id'), 'the marker for `id`');
-    await h.ctr('tasks', 'exec', '--exec-id', 'ls-2', id, '/bin/ls', '/');
+    await env.h.ctr('tasks', 'exec', '--exec-id', 'ls-2', id, '/bin/ls', '/');
     await until(() => marked(id, 'ls'), 'the marker for the exec');
     expect(of(RULE, id)).toEqual([]);
   });

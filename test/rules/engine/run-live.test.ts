@@ -11,20 +11,13 @@ import { useRuleLoader } from '../../../sensor/src/rules/engine/index.js';
 import { FIELD_REGISTRY } from '../../../sensor/src/rules/fields/index.js';
 import { runRun } from '../../../sensor/src/daemon/commands/run.js';
 import { makeRuleSet } from './helpers.js';
+import { until } from '../../helpers/run-in-process.js';
 
 const skip = skipWithoutProbe('sensord run (live)');
 const PROC_NAME = FIELD_REGISTRY.bind('proc.name');
 const FD_NAME = FIELD_REGISTRY.bind('fd.name');
 
 afterEach(() => { vi.restoreAllMocks(); useRuleLoader(undefined); });
-
-const until = async (cond: () => boolean, what: string, ms = 10_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe.skipIf(skip)('sensord run (live)', () => {
   it('alerts on a live open, reloads on SIGHUP, stops on SIGINT with counts', async () => {
