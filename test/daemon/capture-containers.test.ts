@@ -89,6 +89,26 @@ describe('capture: container events', () => {
     expect(rec.written).toBe(2);
   });
 
+  it('the process list\'s containers are looked up together: the events wait for the slowest, in list order', async () => {
+    const metas = new Map<string, ContainerMeta>();
+    const asked: string[] = [];
+    const pending = new Map<string, () => void>();
+    const store = {
+      hold: (id: string) => { asked.push(id); return new Promise<void>((resolve) => pending.set(id, () => { metas.set(id, meta(id)); resolve(); })); },
+      container: (id: string) => metas.get(id),
+    } as unknown as MetadataStore;
+    const ids: string[] = [];
+    const writer = { writeRecord: (rec: Uint8Array) => { ids.push((JSON.parse(view(rec).str(0)) as { container: { full_id: string } }).container.full_id); } } as unknown as ScapWriter;
+    const rec = new ContainerRecorder(store, writer);
+    const done = rec.fromThreads([thread(1, cgroups(CID)), thread(2, cgroups(OTHER))], 1n);
+    await Promise.resolve();
+    expect(asked).toEqual([CID, OTHER]); // both asked before either answered
+    pending.get(OTHER)!();
+    pending.get(CID)!();
+    await done;
+    expect(ids).toEqual([CID, OTHER]);
+  });
+
   it('a new container named by a clone exit gets its event before the record; never twice', async () => {
     const { rec, records } = setup([CID]);
     await rec.fromRecord(clone(7, 0, cgroups(CID)), 9n);

@@ -33,21 +33,26 @@ export interface RunningSensor {
 export async function startRunInProcess(opts: RunOptions, startupMs = 60_000): Promise<RunningSensor> {
   const out: string[] = [];
   const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out.push(String(c)); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; });
-  const done = runRun(opts);
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out.push(String(c)); return true; }),
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; }),
+  ];
+  let ended = false;
+  const done = runRun(opts).finally(() => { ended = true; });
   let stopped: Promise<number> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       process.emit('SIGINT');
-      try { return await done; } finally { vi.restoreAllMocks(); }
+      try { return await done; } finally { for (const s of spies) s.mockRestore(); }
     })();
     return stopped;
   };
   try {
-    await until(() => err.join('').includes('running:'), 'sensord run startup', startupMs);
+    // A command that ends before it runs (a bad option, no probe) fails the wait at once.
+    await until(() => ended || err.join('').includes('running:'), 'sensord run startup', startupMs);
+    if (!err.join('').includes('running:')) throw new Error(`sensord run ended with ${await done} before it ran`);
   } catch (e) {
-    await stop();
+    await stop().catch(() => undefined);
     throw new Error(`${(e as Error).message}: ${err.join('')}`);
   }
   return {

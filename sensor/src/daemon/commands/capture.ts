@@ -56,7 +56,7 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   const onSignal = () => { stop = true; };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const deadline = opts.duration !== undefined ? Date.now() + opts.duration * 1000 : Infinity;
+  let deadline = Infinity;
   const limit = opts.count ?? Infinity;
   let written = 0;
   let writer: ScapWriter | undefined;
@@ -80,6 +80,8 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
       metadata = readProcSnapshot({ includeEnv: keepEnv });
     }
     writer = await ScapWriter.create(opts.write, { gzip: true, metadata });
+    // --duration counts from here: the probe is attached, the process list written, the file there.
+    if (opts.duration !== undefined) deadline = Date.now() + opts.duration * 1000;
     const containers = enrich !== null ? new ContainerRecorder(enrich.store, writer) : null;
     // The process list's containers go before the first record, stamped with its time.
     let listed: readonly ThreadEntry[] | null = containers !== null ? metadata.threads : null;
@@ -107,9 +109,11 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await writer?.close();
-    await source?.close();
-    await enrich?.store.close();
+    try {
+      await writer?.close();
+    } finally {
+      await Promise.allSettled([source?.close(), enrich?.store.close()]);
+    }
   }
 }
 
