@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CRI_SOCKETS, enrichmentFrom } from '../../sensor/src/daemon/enrich-options.js';
+import { enrichmentFrom } from '../../sensor/src/daemon/enrich-options.js';
+import { CRI_SOCKETS } from '../../sensor/src/enrich/types.js';
 import { addRunCommand } from '../../sensor/src/daemon/cli.js';
 import { Command } from 'commander';
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { withProbeFlags } from './live-options.js';
 import { configHook } from './config.js';
+import { CRI_SOCKETS } from '../enrich/types.js';
 
 export async function main(argv: string[]): Promise<void> {
   // A reader that goes away (`sensord rules list | head`) ends the output quietly, as in sysdig; commands that
@@ -181,8 +182,8 @@ function packageVersion(): string {
 }
 
 /** Repeatable options accumulate into a list. */
-/** The --cri-socket default, as enrich-options.ts CRI_SOCKETS tries them (kept in step by test/daemon/cli.test.ts). */
-const CRI_DEFAULT = '(default: the first of /run/containerd/containerd.sock, /var/run/crio/crio.sock, /run/k3s/containerd/containerd.sock that exists)';
+/** The --cri-socket default, in its help. */
+const CRI_DEFAULT = `(default: the first of ${CRI_SOCKETS.join(', ')} that exists)`;
 
 function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
 

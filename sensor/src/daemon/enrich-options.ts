@@ -13,7 +13,7 @@ import os from 'node:os';
 import { EngineError } from '../rules/engine/index.js';
 import { MetadataStore } from '../enrich/store.js';
 import { ChainRuntime } from '../enrich/chain.js';
-import type { PodSource, RuntimeSource } from '../enrich/types.js';
+import { CRI_SOCKETS, type PodSource, type RuntimeSource } from '../enrich/types.js';
 
 export interface EnrichFlags {
   criSocket?: string;
@@ -28,8 +28,6 @@ export interface EnrichFlags {
   metadataMaxContainers?: string;
 }
 
-/** Sockets tried in order when --cri-socket is not given (containerd, CRI-O, k3s' containerd). */
-export const CRI_SOCKETS = ['/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/run/k3s/containerd/containerd.sock'];
 
 export interface EnrichSetup {
   store: MetadataStore;

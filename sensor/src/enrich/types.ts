@@ -104,3 +104,9 @@ export interface PodSource {
   readonly listed: boolean;
   close(): Promise<void>;
 }
+
+/**
+ * The CRI sockets tried, in order, when none is given (containerd, CRI-O, k3s' containerd). Here, in a module with
+ * no imports, so the command line's help can name them without loading the enrichment stage.
+ */
+export const CRI_SOCKETS: readonly string[] = ['/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/run/k3s/containerd/containerd.sock'];

@@ -30,11 +30,12 @@ export interface CaptureOptions extends ProbeFlags, EnrichFlags {
   container?: string;
 }
 
+const CLONES = ['clone', 'clone3', 'fork', 'vfork'];
 const PROCEXIT: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.name === 'procexit' ? 1 : 0));
-const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (['clone', 'clone3', 'fork', 'vfork'].includes(e.name) && e.dir === '<' ? 1 : 0));
+const CLONE_EXITS: Uint8Array = Uint8Array.from(EVENTS, (e) => (CLONES.includes(e.name) && e.dir === '<' ? 1 : 0));
 /** Index of the cgroups parameter of clone-family and exec exits (what names a thread's container), -1 elsewhere. */
-const CGROUPS_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (
-  ['clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat'].includes(e.name) && e.dir === '<' ? paramIndex(e, 'cgroups') : -1));
+const CGROUPS_PARAM: Int8Array = Int8Array.from(EVENTS, (e, t) => (
+  CLONE_EXITS[t] === 1 || (['execve', 'execveat'].includes(e.name) && e.dir === '<') ? paramIndex(e, 'cgroups') : -1));
 /** Index of the env parameter in exec exit events, -1 elsewhere. */
 const ENV_PARAM: Int8Array = Int8Array.from(EVENTS, (e) => (['execve', 'execveat'].includes(e.name) && e.dir === '<' ? paramIndex(e, 'env') : -1));
 
@@ -90,11 +91,16 @@ export async function runCapture(opts: CaptureOptions): Promise<number> {
       const batch = await source.next();
       if (!batch) break;
       if (batch.count === 0) continue;
-      if (listed !== null) { await containers!.fromThreads(listed, batch.view.getBigUint64(batch.offsets[0], true)); listed = null; }
-      containers?.late(batch.view.getBigUint64(batch.offsets[0], true));
+      // Container events written before this batch carry its first record's time.
+      let ts = 0n;
+      if (containers !== null) {
+        ts = batch.view.getBigUint64(batch.offsets[0], true);
+        if (listed !== null) { await containers.fromThreads(listed, ts); listed = null; }
+        containers.late(ts);
+      }
       if (!tree && keepEnv) {
         const take = Math.min(batch.count, limit - written);
-        await containers?.fromBatch(batch, take, view);
+        await containers?.fromBatch(batch, take, view, ts);
         await writer.writeBatch(take === batch.count ? batch : { ...batch, count: take });
         written += take;
         continue;
@@ -144,14 +150,12 @@ export class ContainerRecorder {
     for (const id of ids) this.write(id, ts);
   }
 
-  /** The containers the first `count` records name (clone/exec exits), written before the batch at its first time. */
-  async fromBatch(batch: EventBatch, count: number, view: EventView): Promise<void> {
-    let ts = -1n;
+  /** The containers the first `count` records name (clone/exec exits), written before the batch at time `ts`. */
+  async fromBatch(batch: EventBatch, count: number, view: EventView, ts: bigint): Promise<void> {
     for (let i = 0; i < count; i++) {
       const off = batch.offsets[i];
       const type = batch.view.getUint16(off + 20, true);
       if (type >= CGROUPS_PARAM.length || CGROUPS_PARAM[type] < 0) continue;
-      if (ts < 0n) ts = batch.view.getBigUint64(batch.offsets[0], true);
       view.set(batch.bytes, batch.view, off, batch.cpus[i], 0);
       await this.fromRecord(view, ts);
     }
