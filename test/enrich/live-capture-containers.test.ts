@@ -6,12 +6,12 @@
 // image and privileged flag of the container an event's thread runs in). A second capture at the same time keeps one
 // container (--container ID): its events only, and its container event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { skipWithoutProbe } from '../helpers/live.js';
+import { skipWithoutProbe, startCapture, type RunningCapture } from '../helpers/live.js';
 import { ContainerdHarness, TEST_IMAGE, skipWithoutContainerd, type RunningPod } from '../helpers/containerd.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { openScap } from '../../sensor/src/source/scap-reader.js';
@@ -28,25 +28,17 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
   let file: string;
   const ids: Record<'priv' | 'plain', string> = { priv: '', plain: '' };
   const pods: RunningPod[] = [];
-  let captureLog = '';
+  let whole: RunningCapture;
 
   const children: ChildProcess[] = [];
   let oneFile: string;
-  let oneLog = '';
+  let one: RunningCapture;
 
-  /**
-   * `sensord capture` as a child; resolves once its file exists (the probe is attached, the process list taken), with
-   * the promise of its exit code (in an object: an async function returning a promise would wait for it).
-   */
-  const capture = async (out: string, extra: string[], log: (s: string) => void): Promise<{ ended: Promise<number> }> => {
-    const child = spawn(process.execPath, [SENSORD, 'capture', '-w', out, '--duration', '8', '--cri-socket', h.socket, '--metadata-wait', '3000', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
-    children.push(child);
-    child.stderr.on('data', (d: Buffer) => log(d.toString()));
-    const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    for (let t0 = Date.now(); !existsSync(out); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() - t0 > 30_000) throw new Error(`capture did not start: ${captureLog}${oneLog}`);
-    }
-    return { ended };
+  /** A capture of 8 s on the private containerd (it is killed after the block if a test failed first). */
+  const capture = async (out: string, extra: string[]): Promise<RunningCapture> => {
+    const c = await startCapture(out, ['--duration', '8', '--cri-socket', h.socket, '--metadata-wait', '3000', ...extra]);
+    children.push(c.child);
+    return c;
   };
 
   beforeAll(async () => {
@@ -55,23 +47,21 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
     file = path.join(dir, 'c.scap.gz');
     oneFile = path.join(dir, 'one.scap.gz');
     // Both containers are made first (not started), so a second capture can keep only the privileged one.
-    const made: Record<string, RunningPod> = {};
     for (const [key, privileged] of [['priv', true], ['plain', false]] as const) {
       const pod = await h.runPod({ name: `${key}-pod`, namespace: 'sensord-cap-test', privileged });
       pods.push(pod);
-      made[key] = pod;
       // A command in a subshell (busybox sh would run a bare `id` inside itself), then an exec into the container.
       ids[key] = await h.runContainer(pod, { name: `${key}-shell`, privileged, command: ['/bin/sh', '-c', '(exec /bin/id) > /dev/null; sleep 60'], start: false });
     }
-    const whole = await capture(file, [], (s) => { captureLog += s; });
-    const one = await capture(oneFile, ['--container', ids.priv, '--no-env'], (s) => { oneLog += s; });
+    whole = await capture(file, []);
+    one = await capture(oneFile, ['--container', ids.priv, '--no-env']);
     for (const key of ['priv', 'plain'] as const) {
       await h.startContainer(ids[key]);
       await new Promise((r) => setTimeout(r, 300));
       await h.ctr('tasks', 'exec', '--exec-id', `ls-${key}`, ids[key], '/bin/ls', '/');
     }
-    expect(await whole.ended, captureLog).toBe(0);
-    expect(await one.ended, oneLog).toBe(0);
+    expect(await whole.ended, whole.stderr()).toBe(0);
+    expect(await one.ended, one.stderr()).toBe(0);
   }, 180_000);
 
   afterAll(async () => {
@@ -82,7 +72,7 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
   }, 120_000);
 
   it('the capture has one container event for each container it saw, the two test containers among them', async () => {
-    const n = Number(/; (\d+) container events; ring drops/.exec(captureLog)?.[1]);
+    const n = Number(/; (\d+) container events; ring drops/.exec(whole.stderr())?.[1]);
     const written: string[] = [];
     const view = new EventView();
     for await (const item of await openScap(file, { streaming: true })) {
@@ -108,7 +98,7 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
   });
 
   it('--container keeps only that container\'s processes and its one container event', async () => {
-    expect(oneLog).toMatch(/events written to .*; 1 container events; ring drops/);
+    expect(one.stderr()).toMatch(/events written to .*; 1 container events; ring drops/);
     const { stdout } = await run(process.execPath, [SENSORD, 'events', '-r', oneFile, '-p', '%container.id %proc.name'], { maxBuffer: 1 << 26 });
     const rows = stdout.trim().split('\n');
     expect(rows.length).toBeGreaterThan(10);

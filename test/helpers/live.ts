@@ -3,7 +3,7 @@
 // otherwise (and fail under CI=true, where both are present).
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { EVENTS, currentExitEvent, eventByCode } from '../../sensor/src/schema/index.js';
 import { FLAG_TABLES } from '../../sensor/src/schema/flags.js';
@@ -326,4 +326,30 @@ export function useTriggerSuite(): (action: string) => Promise<TriggerRun> {
     if (r.stdout.includes('dir path=')) dirs.push(r.out('dir').path);
     return r;
   };
+}
+
+/** A `sensord capture` running as a child process. */
+export interface RunningCapture {
+  child: ChildProcess;
+  /** Its exit code. */
+  ended: Promise<number>;
+  /** What it wrote on stderr so far. */
+  stderr(): string;
+}
+
+/**
+ * Starts `sensord capture -w OUT ARGS…` (the built command) and resolves once OUT exists, which it is when the probe
+ * is attached and the process list written (OUT is removed first, so an old file does not count). Resolves with an
+ * object: an async function returning the exit promise itself would wait for the capture to end.
+ */
+export async function startCapture(out: string, args: string[], startMs = 30_000): Promise<RunningCapture> {
+  rmSync(out, { force: true });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'sensord.js'), 'capture', '-w', out, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  for (const t0 = Date.now(); !existsSync(out); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - t0 > startMs) { child.kill('SIGKILL'); throw new Error(`sensord capture did not start: ${stderr}`); }
+  }
+  return { child, ended, stderr: () => stderr };
 }

@@ -4,30 +4,27 @@
 // (SENSORD_RECORD_FIXTURES=containers re-records the container cases only; the README always lists every case).
 // Container cases (CONTAINER_CASES) are recorded with `sensord capture --container ID --no-env` on a private
 // containerd: only that container's processes, and its container event.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASES, CONTAINER_CASES, type ContainerBehaviour } from './cases.js';
 import { FIXTURES_DIR, SENSORD, fixtureName, makeSandbox, startListener } from './harness.js';
 import { ContainerdHarness, skipWithoutContainerd } from '../../helpers/containerd.js';
+import { startCapture } from '../../helpers/live.js';
 
 /** Records one container behaviour into `file`: the container is made, the capture started on it, then it runs. */
 async function recordInContainer(h: ContainerdHarness, b: ContainerBehaviour, name: string, file: string): Promise<void> {
   const pod = await h.runPod({ name, namespace: 'sensord-fixtures', privileged: b.privileged });
   try {
     const id = await h.runContainer(pod, { name: 'shell', privileged: b.privileged, command: b.command, start: false });
-    rmSync(file, { force: true }); // its appearance says the capture runs
-    const child = spawn(process.execPath, [SENSORD, 'capture', '-w', file, '--no-env', '--container', id, '--cri-socket', h.socket, '--metadata-wait', '3000', '--duration', '5'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    for (let t0 = Date.now(); !existsSync(file); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() - t0 > 30_000) throw new Error('capture did not start');
-    }
+    const capture = await startCapture(file, ['--no-env', '--container', id, '--cri-socket', h.socket, '--metadata-wait', '3000', '--duration', '5']);
     await h.startContainer(id);
     await new Promise((r) => setTimeout(r, 500));
     await h.ctr('tasks', 'exec', '--exec-id', `exec-${name}`, id, ...b.exec);
-    expect(await ended).toBe(0);
+    expect(await capture.ended, capture.stderr()).toBe(0);
+    process.stderr.write(capture.stderr());
   } finally {
     await h.removePod(pod).catch(() => undefined);
   }
