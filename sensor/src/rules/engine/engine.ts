@@ -92,8 +92,10 @@ export class RuleGroup {
     this.onError = (member, error) => set.ruleError(list[member], error, onRuleError);
   }
 
-  get judge(): GroupJudge {
-    if (this.compiled !== null) return this.compiled;
+  /** Called for every judged event: it must not allocate (compile() holds the closure, so V8 makes its context there). */
+  get judge(): GroupJudge { return this.compiled ?? this.compile(); }
+
+  private compile(): GroupJudge {
     const list = this.list;
     try {
       this.compiled = compileRuleGroup(list.map((a) => a.rule), new Set(this.types)).judge;
