@@ -9,6 +9,10 @@
 //   steady:     the engine of `replay` (reader, state, rules, alerts rendered) over the same capture passed again and
 //               again in this process: passes 3..6 run JIT-warm code, the rate a long-running sensor reaches;
 //               compared with sysdig's rate past its start-up (its code is compiled ahead of time: nothing to warm).
+//   split:      both tools again with `evt.num=0` as the whole condition (sensord: one rule, judged on every event;
+//               it holds on none, events count from 1): the cost of reading the capture and keeping the state, the
+//               part no rule engine removes. The rules' own cost is each tool's COND time minus that; their ratio
+//               is the rule engines' speed against each other.
 //   load:       loadRuleSet of Falco's three files (stable, incubating, sandbox): cold = first load in a fresh
 //               node process (median of 5 processes), warm = repeated loads in this process (median of 5).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +44,9 @@ export interface RulesResult {
   /** The same commands on the capture cut after its first event: start-up alone. */
   oursStartS: number;
   sysdigStartS: number;
+  /** The same commands with `evt.num=0` as the only condition: reading and state without the rules. */
+  oursBaseS: number;
+  sysdigBaseS: number;
   /** Seconds of one JIT-warm pass of the engine over the capture (median of passes 3..6 in one process). */
   steadyS: number;
   coldMs: number;
@@ -100,6 +107,14 @@ async function steadyPass(capture: string, ruleFiles: string[], passes = 6): Pro
   return median(times.slice(2));
 }
 
+/** One rule judged on every event that holds on none (sensord numbers events from 1, as sysdig). */
+const BASELINE_RULE = `- rule: evt.num=0
+  desc: the rules bench's baseline, judged on every event and true on none
+  condition: evt.num=0
+  output: "%evt.num"
+  priority: INFO
+`;
+
 const EVENT_BLOCKS: ReadonlySet<number> = new Set([BlockType.EV, BlockType.EV_INT, BlockType.EVF, BlockType.EV_V2, BlockType.EVF_V2, BlockType.EV_V2_LARGE, BlockType.EVF_V2_LARGE]);
 
 /**
@@ -141,11 +156,17 @@ export async function rulesBench(capture: string, rounds = 3): Promise<RulesResu
   const oursRun = (f: string) => timed(() => run(process.execPath, [SENSORD, 'replay', '-r', f, ...ruleFiles.flatMap((r) => ['--rules', r])], { stdout: 'ignore', env }));
   const sysdigRun = (f: string) => timed(() => run('sysdig', ['-r', f, '-q', cond], { stdout: 'ignore', env }));
   const start = withoutEvents(capture);
+  const baseRules = path.join(path.dirname(capture), 'evt-num-0.yaml');
+  writeFileSync(baseRules, BASELINE_RULE);
+  const oursBase: number[] = [];
+  const sysdigBase: number[] = [];
   for (let i = 0; i < rounds; i++) {
     oursT.push(await oursRun(capture));
     sysdigT.push(await sysdigRun(capture));
     oursStart.push(await oursRun(start));
     sysdigStart.push(await sysdigRun(start));
+    oursBase.push(await timed(() => run(process.execPath, [SENSORD, 'replay', '-r', capture, '--rules', baseRules], { stdout: 'ignore', env })));
+    sysdigBase.push(await timed(() => run('sysdig', ['-r', capture, '-q', 'evt.num=0'], { stdout: 'ignore', env })));
   }
 
   const steadyS = await steadyPass(capture, ruleFiles);
@@ -160,7 +181,8 @@ export async function rulesBench(capture: string, rounds = 3): Promise<RulesResu
   }
   return {
     events, ruleFiles, rules: set.rules.length, sysdigRules: used, sysdigSkipped: skipped,
-    oursS: median(oursT), sysdigS: median(sysdigT), oursStartS: median(oursStart), sysdigStartS: median(sysdigStart), steadyS, coldMs: median(cold), warmMs: median(warm),
+    oursS: median(oursT), sysdigS: median(sysdigT), oursStartS: median(oursStart), sysdigStartS: median(sysdigStart),
+    oursBaseS: median(oursBase), sysdigBaseS: median(sysdigBase), steadyS, coldMs: median(cold), warmMs: median(warm),
   };
 }
 
@@ -178,5 +200,9 @@ export function printRules(r: RulesResult, capture: string): void {
   console.log(`start-up (the capture cut after its first event, same rules): sensord ${fmt(r.oursStartS, 2)} s, sysdig ${fmt(r.sysdigStartS, 2)} s`);
   console.log(`past start-up (capture - that copy): sensord ${fmt(oursPast, 2)} s ${fmt(r.events / oursPast / 1e3, 0)} k events/s, sysdig ${fmt(sysdigPast, 2)} s ${fmt(r.events / sysdigPast / 1e3, 0)} k events/s: ratio ${fmt(sysdigPast / oursPast, 2)}x`);
   console.log(`steady state (replay's engine passed over the capture again in one process, JIT warm: median of passes 3-6): sensord ${fmt(r.steadyS, 2)} s ${fmt(r.events / r.steadyS / 1e3, 0)} k events/s vs sysdig past start-up: ratio ${fmt(sysdigPast / r.steadyS, 2)}x`);
+  const oursRules = r.oursS - r.oursBaseS;
+  const sysdigRules = r.sysdigS - r.sysdigBaseS;
+  console.log(`split: reading + state (evt.num=0 as the only condition): sensord ${fmt(r.oursBaseS, 2)} s, sysdig ${fmt(r.sysdigBaseS, 2)} s (sysdig/sensord ${fmt(r.sysdigBaseS / r.oursBaseS, 2)}x); ` +
+    `the rules' own cost (COND - that): sensord ${fmt(oursRules, 2)} s, sysdig ${fmt(sysdigRules, 2)} s: ratio ${fmt(sysdigRules / oursRules, 2)}x`);
   console.log(`load+compile falco_rules + incubating + sandbox: cold ${fmt(r.coldMs, 0)} ms (fresh process, median of 5), warm ${fmt(r.warmMs, 0)} ms (median of 5); target <= 200 ms`);
 }
