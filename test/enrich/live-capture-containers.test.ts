@@ -102,8 +102,11 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
     const { stdout } = await run(process.execPath, [SENSORD, 'events', '-r', oneFile, '-p', '%container.id %proc.name'], { maxBuffer: 1 << 26 });
     const rows = stdout.trim().split('\n');
     expect(rows.length).toBeGreaterThan(10);
-    // Every event is the privileged container's (the container event itself shows its pseudo-thread).
-    expect(rows.filter((r) => !r.startsWith(`${ids.priv.slice(0, 12)} `) && !r.includes(`container:${ids.priv.slice(0, 12)}`))).toEqual([]);
+    // Every event is the privileged container's (the container event itself shows its pseudo-thread), but for
+    // `runc init`'s own events when its clone exit came in: it already runs in the container's cgroup (the filter
+    // keeps it), yet the capture first sees it on the caller side of a CLONE_PARENT clone, where libsinsp gives
+    // an unknown caller no container and no name ("<NA>"), and so does the replay.
+    expect(rows.filter((r) => !r.startsWith(`${ids.priv.slice(0, 12)} `) && !r.includes(`container:${ids.priv.slice(0, 12)}`) && r !== 'host <NA>')).toEqual([]);
     expect(rows.some((r) => r.endsWith(' id'))).toBe(true);
     expect(rows.some((r) => r.endsWith(' ls'))).toBe(true);
     const { stdout: alerts } = await run(process.execPath, [SENSORD, 'replay', '-r', oneFile, '--rules', path.join(REPO_ROOT, 'rules')]);

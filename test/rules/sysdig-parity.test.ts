@@ -34,23 +34,11 @@ const SYSDIG_LACKS = ['fd.nameraw', 'proc.pexe', 'thread.cap_effective', 'proc.i
 
 /**
  * Rule → capture → where we knowingly differ from sysdig (exact; a fix makes the test fail until removed).
- * All three are field/state issues (sensor/src/{state,rules/fields}):
- * - proc_name_exists: a thread first seen on a syscall event (no clone/procinfo) has comm "<NA>" in libsinsp;
- *   ours has no name, so `not proc.name in ("<NA>","N/A")` holds for it (events 184-187).
- * - container: a `container` event after the head of the capture runs on thread -1 whose container.id is the
- *   event's container in sysdig; ours says "host" (event 1405).
+ * A field/state issue (sensor/src/{state,rules/fields}):
  * - outbound: sendto on a UDP socket already connected: sysdig's fd.name_changed is false for event 225.
  */
 type Diff = { ours: number[] | 'any'; sysdig: number[] | 'any' };
 const KNOWN_DIFFS: Readonly<Record<string, Record<string, Diff>>> = {
-  'macro: proc_name_exists': {
-    'connect_localhost.scap': { ours: [184, 185, 186, 187, 188, 189, 190, 191], sysdig: [188, 189, 190, 191] },
-    'ping_sendto.scap': { ours: 'any', sysdig: [] },
-    'run_as_user_65534_container.scap': { ours: [121, 122], sysdig: [122] },
-    'syscall.scap': { ours: 'any', sysdig: [] },
-    'single_ipv6_conn.scap': { ours: 'any', sysdig: [] },
-  },
-  'macro: container': { 'privileged.scap': { ours: [], sysdig: [1405] } },
   'macro: outbound': { 'test_ipv6_client.scap': { ours: [225, 227, 231], sysdig: [227, 231] } },
 };
 

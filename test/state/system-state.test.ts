@@ -18,13 +18,26 @@ function harness() {
 }
 
 describe('SystemState', () => {
-  it('an unknown tid gets a nameless placeholder thread; execve names it', () => {
+  it('an unknown tid gets a placeholder thread named "<NA>" (libsinsp\'s text, which conditions compare); execve names it', () => {
     const { state, apply } = harness();
     apply('PPME_SYSCALL_OPEN_X', { fd: 3, name: '/etc/hosts', flags: 1, mode: 0 }, 100, 4);
-    expect(state.thread(100)?.comm).toBe('');
+    expect(state.thread(100)).toMatchObject({ comm: '<NA>', exe: '<NA>', sid: -1, vpgid: -1 });
     expect(state.fd(100, 3)?.name).toBe('/etc/hosts');
     apply('PPME_SYSCALL_EXECVE_19_X', { res: 0, exe: '/bin/cat', args: ['x'], tid: 100, pid: 100, ptid: 1, cwd: '/', comm: 'cat' }, 100, 14);
     expect(state.thread(100)).toMatchObject({ comm: 'cat', exe: '/bin/cat', args: ['x'], ptid: 1 });
+  });
+
+  it('a container event runs on a pseudo thread of its container (libsinsp get_tinfo): name, ids and container id', () => {
+    const { state, apply } = harness();
+    const full = 'ab'.repeat(32);
+    apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: full.slice(0, 12), full_id: full, name: 'web', type: 7 } }) }, -1);
+    const th = state.thread(2 ** 64 - 1)!;
+    expect(th).toMatchObject({ comm: `container:${full.slice(0, 12)}`, pid: -1, vtid: -2, vpid: -2, containerId: full.slice(0, 12), containerFullId: full });
+    // The next container event names its own container on the same pseudo thread; one without an id is the host's.
+    apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: 'cd'.repeat(6), name: 'db' } }) }, -1);
+    expect(th).toMatchObject({ comm: `container:${'cd'.repeat(6)}`, containerId: 'cd'.repeat(6), containerFullId: 'cd'.repeat(6) });
+    apply('PPME_CONTAINER_JSON_2_E', { json: '{"container":{}}' }, -1);
+    expect(th).toMatchObject({ containerId: 'host', containerFullId: 'host' });
   });
 
   it('close removes the fd after the close event itself (deferred, as libsinsp)', () => {

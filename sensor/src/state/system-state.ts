@@ -11,6 +11,8 @@ import { ThreadTable, UNKNOWN_ID, newThreadInfo, type ThreadInfo, type ThreadTab
 import { GroupTable, UserTable, type IdTableStats } from './users.js';
 import { ContainerIdResolver } from './container-id.js';
 
+/** comm and exe of a thread known only by its tid (libsinsp fills them with this text). */
+const NA_NAME = '<NA>';
 const AT_FDCWD = -100;
 const PPM_O_WRONLY = 1 << 1, PPM_O_CREAT = 1 << 2, PPM_O_TRUNC = 1 << 8, PPM_O_DIRECTORY = 1 << 10, PPM_O_CLOEXEC = 1 << 12;
 const PPM_CL_CLONE_FILES = 1 << 0;
@@ -371,15 +373,23 @@ export class SystemState {
         return this.addThread(this.threadFromEntry(t, main?.fds ?? new FdTable(this.fdLimit, this.fdStats)));
       }
     }
-    // libsinsp's thread for an unknown tid: session, process group and fd limit -1 (comm/exe print <NA>).
+    // libsinsp's thread for an unknown tid ("a fake entry to avoid a continuous lookup"): comm and exe are the
+    // text "<NA>", which conditions compare (proc.name in ("<NA>") holds, as Falco's proc_name_exists expects);
+    // session, process group and fd limit -1.
     const th = newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats));
+    th.comm = NA_NAME; th.exe = NA_NAME;
     th.sid = -1; th.vpgid = -1; th.fdlimit = -1n;
     return this.addThread(th);
   }
 
-  /** Container metadata events: sysdig shows them under a pseudo process `container:<id>`. */
+  /**
+   * Container metadata events. libsinsp judges each under a pseudo thread of its own (sinsp_container_info::
+   * get_tinfo): comm `container:<id>`, pid -1, vtid/vpid -2, and the container's id, so container.* fields and
+   * Falco's `container` macro see the container the event describes.
+   */
   private onContainer(ev: EventView, type: number): void {
     let id = '';
+    let fullId = '';
     if (type === 228) {
       id = ev.str(0);
       // The old event's four params, in the JSON shape of the later events.
@@ -388,15 +398,15 @@ export class SystemState {
       const json = ev.str(0);
       const m = /"id"\s*:\s*"([^"]*)"/.exec(json);
       if (m) id = m[1];
+      fullId = /"full_id"\s*:\s*"([^"]*)"/.exec(json)?.[1] ?? '';
       if (id !== '') this.capturedContainers.set(id, json);
     }
     const tid = ev.tid;
-    const th = this.threads.get(tid);
-    const comm = `container:${id}`;
-    if (th) { th.comm = comm; return; }
-    const c = newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats));
-    c.comm = comm; c.exe = comm;
-    this.addThread(c);
+    const th = this.threads.get(tid) ?? this.addThread(newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats)));
+    th.comm = th.exe = `container:${id}`;
+    th.pid = -1; th.vtid = th.vpid = -2;
+    th.containerId = id === '' ? 'host' : id;
+    th.containerFullId = fullId !== '' ? fullId : th.containerId;
   }
 
   /** useradded/userdeleted/groupadded/groupdeleted (libsinsp user.cpp keeps its tables with them). */
