@@ -24,12 +24,6 @@ export const KNOWN_EXCEPTIONS: Record<string, Record<string, number>> = {
     'proc.cwd': 85, 'proc.exepath': 85, 'fd.num': 20, 'fd.typechar': 20, 'fd.name': 10, 'fd.directory': 10,
     'fd.uid': 20, 'fd.containername': 10, 'fd.containerdirectory': 10,
   },
-  'privileged': {
-    'proc.pid': 1, 'proc.exe': 1, 'proc.exeline': 1, 'proc.ppid': 1, 'proc.apid[0]': 1, 'proc.fdlimit': 1,
-    'thread.vtid': 1, 'proc.vpid': 1, 'proc.sid': 1, 'proc.vpgid': 1, 'user.uid': 1, 'user.name': 1,
-    'user.homedir': 1, 'user.shell': 1, 'user.loginuid': 1, 'user.loginname': 1, 'group.gid': 1,
-    'group.name': 1,
-  },
   'run_as_user_0_container': {
     'proc.fdopencount': 191, 'fd.num': 33, 'fd.type': 1, 'fd.typechar': 33, 'fd.name': 17, 'fd.directory': 17,
     'fd.filename': 1, 'fd.cport': 24, 'fd.is_server': 1, 'fd.uid': 33, 'fd.containername': 17,
@@ -49,7 +43,7 @@ export const KNOWN_EXCEPTIONS: Record<string, Record<string, number>> = {
   },
   'test_ipv6_client': {
     'proc.cwd': 68, 'proc.exepath': 68, 'fd.num': 14, 'fd.typechar': 14, 'fd.name': 7, 'fd.directory': 7,
-    'fd.uid': 14, 'fd.containername': 7, 'fd.containerdirectory': 7, 'fd.connected': 2,
+    'fd.uid': 14, 'fd.containername': 7, 'fd.containerdirectory': 7,
   },
 };
 

@@ -34,13 +34,11 @@ const SYSDIG_LACKS = ['fd.nameraw', 'proc.pexe', 'thread.cap_effective', 'proc.i
 
 /**
  * Rule → capture → where we knowingly differ from sysdig (exact; a fix makes the test fail until removed).
- * A field/state issue (sensor/src/{state,rules/fields}):
- * - outbound: sendto on a UDP socket already connected: sysdig's fd.name_changed is false for event 225.
+ * None now: the last three (proc_name_exists on threads known only by tid, the container macro on container
+ * events, outbound after a UDP sendto) were state differences, fixed in sensor/src/state.
  */
 type Diff = { ours: number[] | 'any'; sysdig: number[] | 'any' };
-const KNOWN_DIFFS: Readonly<Record<string, Record<string, Diff>>> = {
-  'macro: outbound': { 'test_ipv6_client.scap': { ours: [225, 227, 231], sysdig: [227, 231] } },
-};
+const KNOWN_DIFFS: Readonly<Record<string, Record<string, Diff>>> = {};
 
 /**
  * falco_rules.yaml plus one synthetic rule per macro (`macro: NAME`, condition = the macro), so each macro's

@@ -32,7 +32,10 @@ describe('SystemState', () => {
     const full = 'ab'.repeat(32);
     apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: full.slice(0, 12), full_id: full, name: 'web', type: 7 } }) }, -1);
     const th = state.thread(2 ** 64 - 1)!;
-    expect(th).toMatchObject({ comm: `container:${full.slice(0, 12)}`, pid: -1, vtid: -2, vpid: -2, containerId: full.slice(0, 12), containerFullId: full });
+    expect(th).toMatchObject({
+      comm: `container:${full.slice(0, 12)}`, exe: '', pid: -1, ptid: 0, vtid: -2, vpid: -2, uid: 0, gid: 0, loginuid: 0, sid: -1, vpgid: -1,
+      fdlimit: -1n, containerId: full.slice(0, 12), containerFullId: full,
+    });
     // The next container event names its own container on the same pseudo thread; one without an id is the host's.
     apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: 'cd'.repeat(6), name: 'db' } }) }, -1);
     expect(th).toMatchObject({ comm: `container:${'cd'.repeat(6)}`, containerId: 'cd'.repeat(6), containerFullId: 'cd'.repeat(6) });
@@ -66,6 +69,24 @@ describe('SystemState', () => {
     apply('PPME_SOCKET_CONNECT_E', { fd: 4, addr: null });
     apply('PPME_SOCKET_CONNECT_X', { res: -115, tuple: ipv4Tuple('10.0.0.1', 5555, '10.0.0.2', 80) }, 100, 2);
     expect(state.fd(100, 4)).toMatchObject({ name: '10.0.0.1:5555->10.0.0.2:80', role: SocketRole.Client });
+  });
+
+  it('UDP: a successful sendto marks the socket connected; connect() then takes the local end and keeps the peer (libsinsp)', () => {
+    const { state, apply } = harness();
+    apply('PPME_SOCKET_SOCKET_X', { fd: 5, domain: 2, type: 2, proto: 0, flags: 0 });
+    apply('PPME_SOCKET_SENDTO_X', { res: 6, data: new Uint8Array(0), fd: 5, size: 6, tuple: ipv4Tuple('0.0.0.0', 0, '10.0.0.2', 53) });
+    expect(state.fd(100, 5)).toMatchObject({ connected: true, role: SocketRole.Client, name: '10.0.0.2:0->10.0.0.2:53' });
+    apply('PPME_SOCKET_CONNECT_X', { res: 0, tuple: ipv4Tuple('10.0.0.1', 4000, '10.0.0.2', 53), fd: 5 });
+    expect(state.fd(100, 5)).toMatchObject({ name: '10.0.0.1:4000->10.0.0.2:53', cport: 4000, sip: '10.0.0.2', sport: 53 });
+    // A second connect() to another peer does not rename it (sysdig 0.29.3 prints the first peer).
+    apply('PPME_SOCKET_CONNECT_X', { res: 0, tuple: ipv4Tuple('10.0.0.1', 4000, '10.0.0.9', 53), fd: 5 });
+    expect(state.fd(100, 5)).toMatchObject({ name: '10.0.0.1:4000->10.0.0.2:53', sip: '10.0.0.2' });
+    // A failed write leaves a fresh socket unconnected; reads count like writes.
+    apply('PPME_SOCKET_SOCKET_X', { fd: 6, domain: 2, type: 2, proto: 0, flags: 0 });
+    apply('PPME_SYSCALL_WRITE_X', { res: -111, data: new Uint8Array(0), fd: 6, size: 1 });
+    expect(state.fd(100, 6)?.connected).toBe(false);
+    apply('PPME_SYSCALL_READ_X', { res: 1, data: new Uint8Array(1), fd: 6, size: 1 });
+    expect(state.fd(100, 6)?.connected).toBe(true);
   });
 
   it('clone: a thread shares the fd table, a process gets a copy; procexit evicts (deferred)', () => {

@@ -84,6 +84,8 @@ const SKIP_RESET: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.flags.includes(
 /** Only syscall events make libsinsp invent a thread for an unknown tid (sched switch, signals do not). */
 const CREATES_THREAD: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.categories.includes('EC_SYSCALL') ? 1 : 0));
 const OPS: Uint8Array = Uint8Array.from(EVENTS, (e) => OP_BY_NAME[e.name] ?? Op.None);
+/** Exit events of reads and writes (EF_READS_FROM_FD / EF_WRITES_TO_FD). */
+const READ_WRITE: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.dir === '<' && (e.flags.includes('EF_READS_FROM_FD') || e.flags.includes('EF_WRITES_TO_FD')) ? 1 : 0));
 const IS_EXIT: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.dir === '<' ? 1 : 0));
 /** 0 when an enter event's first param is its fd (libsinsp m_lastevent_fd), else -1. */
 const ENTER_FD: Int8Array = Int8Array.from(EVENTS, (e) => (e.dir === '>' && e.params[0]?.type === 'FD' ? 0 : -1));
@@ -322,6 +324,7 @@ export class SystemState {
       if (op === Op.ProcExit) this.onProcExit(ev, tid, type);
       return;
     }
+    if (READ_WRITE[type] === 1 && th !== undefined) this.onReadWrite(ev, th);
     if (op === Op.None) return;
     if (op === Op.Clone) { this.onClone(ev, th); return; }
     if (th === undefined) return;
@@ -403,8 +406,11 @@ export class SystemState {
     }
     const tid = ev.tid;
     const th = this.threads.get(tid) ?? this.addThread(newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats)));
-    th.comm = th.exe = `container:${id}`;
-    th.pid = -1; th.vtid = th.vpid = -2;
+    // The rest is a fresh sinsp_threadinfo's: no exe, ids 0, parent 0, session/group/fd limit -1.
+    th.comm = `container:${id}`; th.exe = '';
+    th.pid = -1; th.vtid = th.vpid = -2; th.ptid = 0;
+    th.uid = th.gid = th.loginuid = 0;
+    th.sid = th.vpgid = -1; th.fdlimit = -1n;
     th.containerId = id === '' ? 'host' : id;
     th.containerFullId = fullId !== '' ? fullId : th.containerId;
   }
@@ -608,8 +614,6 @@ export class SystemState {
     if (!info) return;
     const res = ev.i64(0);
     if (res < 0 && res !== -115) return; // EINPROGRESS still connects
-    // sysdig 0.29.3 keeps the first peer of a socket: a second connect() does not rename it.
-    if (info.connected) return;
     info.connected = true;
     const ti = P.tuple[type];
     if (ti < 0 || !ev.has(ti)) return;
@@ -617,10 +621,20 @@ export class SystemState {
     const fam = raw[0];
     if (fam === 2) info.type = ScapFdType.Ipv4Sock;
     else if (fam === 10) info.type = raw.length >= 37 && isIpv4MappedIpv6(raw, 1) && isIpv4MappedIpv6(raw, 19) ? ScapFdType.Ipv4Sock : ScapFdType.Ipv6Sock;
-    info.name = socktupleToString(raw);
+    // libsinsp (fill_client_socket_info, as sysdig 0.29.3 runs it) takes the local end from the tuple and keeps a
+    // peer the socket already has (a sendto() before, an earlier connect()): a second connect() does not rename it.
+    const inet = fam === 2 || fam === 10;
+    const keepPeer = inet && info.role !== SocketRole.Server && info.sport !== 0 && info.sip !== '' && info.sip !== '0.0.0.0' && info.sip !== '::';
+    const peerIp = info.sip, peerPort = info.sport;
     if (info.role === SocketRole.None) info.role = SocketRole.Client;
     // connect's tuple is local->remote: this process is the client end.
     setEnds(info, raw, false);
+    if (keepPeer) {
+      info.sip = peerIp; info.sport = peerPort;
+      info.name = `${info.cip}:${info.cport}->${peerIp}:${peerPort}`;
+    } else {
+      info.name = socktupleToString(raw);
+    }
   }
 
   private onAccept(ev: EventView, th: ThreadInfo, type: number): void {
@@ -687,6 +701,16 @@ export class SystemState {
     const info = newFdInfo(ScapFdType.Fifo);
     info.ino = ino;
     th.fds.set(ev.i64(i), info);
+  }
+
+  /**
+   * A successful read or write (send, recv, ... included) on an inet socket marks it connected, as libsinsp's
+   * parse_read_exit/parse_write_exit do: after a UDP sendto(), fd.connected is true.
+   */
+  private onReadWrite(ev: EventView, th: ThreadInfo): void {
+    if (ev.i64(0) < 0) return;
+    const info = th.fds.get(this.eventFd(ev, th));
+    if (info !== undefined && (info.type === ScapFdType.Ipv4Sock || info.type === ScapFdType.Ipv6Sock)) info.connected = true;
   }
 
   /** An unconnected inet socket used with sendto()/sendmsg() takes its name from the destination. */

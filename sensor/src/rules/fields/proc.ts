@@ -119,11 +119,11 @@ function v1Name(entry: string): string { return entry.startsWith('io=') ? 'blkio
 
 export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.name', type: 'charbuf', desc: 'process name (task->comm, up to 16 characters)', extract: thr((t) => t.comm || undefined) }),
-  field({ name: 'proc.exe', type: 'charbuf', desc: 'first command line argument argv[0] (usually the executable name)', extract: thr((t) => t.exe || undefined) }),
+  field({ name: 'proc.exe', type: 'charbuf', desc: 'first command line argument argv[0] (usually the executable name)', extract: thr((t) => t.exe) }),  // a known thread's exe, even empty (libsinsp m_exe; unknown threads have "<NA>")
   field({ name: 'proc.exepath', type: 'charbuf', desc: 'full executable path (symlinks resolved)', extract: thr((t) => t.exepath) }),
   field({ name: 'proc.args', type: 'charbuf', desc: 'command line arguments, argv[1..], separated by spaces', extract: thr((t) => t.args.join(' ')) }),
   field({ name: 'proc.cmdline', type: 'charbuf', desc: 'proc.name followed by proc.args', extract: thr((t) => (t.comm === '' ? undefined : cmdline(t))) }),
-  field({ name: 'proc.exeline', type: 'charbuf', desc: 'proc.exe followed by proc.args', extract: thr((t) => (t.exe || '<NA>') + ' ' + t.args.join(' ')) }),  // an unknown exe is <NA>, as proc.exe prints it
+  field({ name: 'proc.exeline', type: 'charbuf', desc: 'proc.exe followed by proc.args', extract: thr((t) => t.exe + ' ' + t.args.join(' ')) }),
   field({ name: 'proc.cmdnargs', type: 'uint64', desc: 'number of command line arguments (proc.args)', extract: thr((t) => t.args.length) }),
   field({ name: 'proc.cmdlenargs', type: 'uint64', desc: 'total characters of the command line arguments, separators excluded', extract: thr((t) => t.args.reduce((n, a) => n + a.length, 0)) }),
   field<string | undefined>({
@@ -196,7 +196,8 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
     extract: (c) => { const ev = c.ev; return ev.tid >= 2 ** 63 ? Number(ev.view.getBigInt64(ev.base + 8, true)) : ev.tid; },
   }),
   field({ name: 'thread.vtid', type: 'int64', desc: 'thread id as seen from its pid namespace', extract: thr((t) => (t.vtid === -1 ? undefined : t.vtid)) }),
-  field({ name: 'thread.ismain', type: 'bool', desc: "'true' for the main thread of the process", extract: thr((t) => t.tid === t.pid) }),
+  // tid -1 (container events' pseudo thread, pid -1) reads as 2^64 from the unsigned event header.
+  field({ name: 'thread.ismain', type: 'bool', desc: "'true' for the main thread of the process", extract: thr((t) => t.tid === t.pid || (t.tid >= 2 ** 63 && t.pid === -1)) }),
   field({ name: 'thread.cap_effective', type: 'charbuf', desc: 'effective capabilities (CAP_X CAP_Y ...)', extract: thr((t) => (t.capEffective === undefined ? undefined : capsToString(t.capEffective))) }),
   field({ name: 'thread.cap_permitted', type: 'charbuf', desc: 'permitted capabilities', extract: thr((t) => (t.capPermitted === undefined ? undefined : capsToString(t.capPermitted))) }),
   field({ name: 'thread.cap_inheritable', type: 'charbuf', desc: 'inheritable capabilities', extract: thr((t) => (t.capInheritable === undefined ? undefined : capsToString(t.capInheritable))) }),
