@@ -10,7 +10,7 @@ import type { CaptureMetadata, EventBatch } from '../../schema/capture-types.js'
 import { DEFAULT_FORMAT, Formatter, FormatError, type CompiledFormat } from '../../decode/format.js';
 import { EventSequencer, SystemState } from '../../state/index.js';
 import { openScap, ScapError } from '../../source/scap-reader.js';
-import { compileCondition, CompileError } from '../../rules/compiler/index.js';
+import { compileCondition, CompileError, emitCondition, GENERIC_EVENT_IDS } from '../../rules/compiler/index.js';
 import { ConditionSyntaxError } from '../../rules/parser/parser.js';
 import { SourceText } from '../../rules/parser/source.js';
 
@@ -33,10 +33,15 @@ function compileFilter(text: string, printer: EventPrinter): { match: () => bool
     if (e instanceof CompileError) throw new FilterError(e.message, (e.node?.pos ?? 0) + 1);
     throw e;
   }
-  // The printer skips events of other types by the mask, so the condition runs only where it was indexed for.
+  // The printer skips events of types the condition cannot match. The rules engine's index (Falco's) is not
+  // enough for a filter judged as sysdig judges it, on every event: generic events share one id for many syscalls,
+  // so `evt.type != clock_nanosleep` excludes that id from the index but holds for pselect6. Generic events stay
+  // in, and the whole condition runs, evt.type tests included.
   const ctx = printer.formatter.fields;
-  const match = compiled.matchIndexed;
-  return { match: () => match(ctx), types: compiled.typeMask };
+  const types = compiled.typeMask.slice();
+  for (const id of GENERIC_EVENT_IDS) types[id] = 1;
+  const match = emitCondition(compiled.expanded, printer.formatter.registry).match;
+  return { match: () => match(ctx), types };
 }
 
 const INTERNAL_IDS: Uint8Array = Uint8Array.from(EVENTS, (e) => (e.internal ? 1 : 0));

@@ -14,6 +14,8 @@ for (const e of EVENTS) {
   ids.push(e.id);
 }
 const GENERIC = EVENTS.filter((e) => e.code === 'PPME_GENERIC_E' || e.code === 'PPME_GENERIC_X').map((e) => e.id);
+/** The generic events' ids: one event id for every syscall without an event of its own (evt.type is its name). */
+export const GENERIC_EVENT_IDS: readonly number[] = GENERIC;
 for (let sc = 1; ; sc++) {
   const name = ppmScName(sc);
   if (name === '<unknown>') break;

@@ -44,6 +44,6 @@ export function compileCondition(src: SourceText, env: ExpandEnv, registry: Fiel
 
 export { CompileError, expandCondition, itemValue, resolveMacro, type ExpandEnv, type MacroDef } from './expand.js';
 export { emitCondition, type EmittedCondition, type EmitWarning } from './emit.js';
-export { inferEventTypes, eventIdsOf, ALL_EVENT_IDS } from './evttypes.js';
+export { inferEventTypes, eventIdsOf, ALL_EVENT_IDS, GENERIC_EVENT_IDS } from './evttypes.js';
 export { TRANSFORMERS, transformer, typeClass, type TransformerDef } from './transformers.js';
 export { js, lit, ident, Hoist, type Code } from './js.js';
