@@ -99,14 +99,17 @@ describe.skipIf(skip)('sensord capture writes container events (real containerd 
 
   it('--container keeps only that container\'s processes and its one container event', async () => {
     expect(one.stderr()).toMatch(/events written to .*; 1 container events; ring drops/);
-    const { stdout } = await run(process.execPath, [SENSORD, 'events', '-r', oneFile, '-p', '%container.id %proc.name'], { maxBuffer: 1 << 26 });
-    const rows = stdout.trim().split('\n');
+    const { stdout } = await run(process.execPath, [SENSORD, 'events', '-r', oneFile, '-p', '%thread.tid %container.id %proc.name'], { maxBuffer: 1 << 26 });
+    const tidRows = stdout.trim().split('\n').map((l) => { const i = l.indexOf(' '); return { tid: l.slice(0, i), row: l.slice(i + 1) }; });
+    const rows = tidRows.map((r) => r.row);
     expect(rows.length).toBeGreaterThan(10);
     // Every event is the privileged container's (the container event itself shows its pseudo-thread), but for
     // `runc init`'s own events when its clone exit came in: it already runs in the container's cgroup (the filter
     // keeps it), yet the capture first sees it on the caller side of a CLONE_PARENT clone, where libsinsp gives
     // an unknown caller no container and no name ("<NA>"), and so does the replay.
     expect(rows.filter((r) => !r.startsWith(`${ids.priv.slice(0, 12)} `) && !r.includes(`container:${ids.priv.slice(0, 12)}`) && r !== 'host <NA>')).toEqual([]);
+    // ... and those are one thread's.
+    expect(new Set(tidRows.filter((r) => r.row === 'host <NA>').map((r) => r.tid)).size).toBeLessThanOrEqual(1);
     expect(rows.some((r) => r.endsWith(' id'))).toBe(true);
     expect(rows.some((r) => r.endsWith(' ls'))).toBe(true);
     const { stdout: alerts } = await run(process.execPath, [SENSORD, 'replay', '-r', oneFile, '--rules', path.join(REPO_ROOT, 'rules')]);

@@ -31,16 +31,20 @@ describe('SystemState', () => {
     const { state, apply } = harness();
     const full = 'ab'.repeat(32);
     apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: full.slice(0, 12), full_id: full, name: 'web', type: 7 } }) }, -1);
-    const th = state.thread(2 ** 64 - 1)!;
-    expect(th).toMatchObject({
+    const MINUS_ONE = 2 ** 64; // tid -1 read as unsigned: 2^64 - 1 rounds to 2^64 as a double
+    expect(state.thread(MINUS_ONE)).toMatchObject({
       comm: `container:${full.slice(0, 12)}`, exe: '', pid: -1, ptid: 0, vtid: -2, vpid: -2, uid: 0, gid: 0, loginuid: 0, sid: -1, vpgid: -1,
       fdlimit: -1n, containerId: full.slice(0, 12), containerFullId: full,
     });
-    // The next container event names its own container on the same pseudo thread; one without an id is the host's.
+    // Each container event has a thread of its own; one without an id is the host's.
     apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: 'cd'.repeat(6), name: 'db' } }) }, -1);
-    expect(th).toMatchObject({ comm: `container:${'cd'.repeat(6)}`, containerId: 'cd'.repeat(6), containerFullId: 'cd'.repeat(6) });
+    expect(state.thread(MINUS_ONE)).toMatchObject({ comm: `container:${'cd'.repeat(6)}`, containerId: 'cd'.repeat(6), containerFullId: 'cd'.repeat(6) });
     apply('PPME_CONTAINER_JSON_2_E', { json: '{"container":{}}' }, -1);
-    expect(th).toMatchObject({ containerId: 'host', containerFullId: 'host' });
+    expect(state.thread(MINUS_ONE)).toMatchObject({ containerId: 'host', containerFullId: 'host' });
+    // It lives for its event only, outside the thread table: the next event of tid -1 finds no thread.
+    expect(state.stats().threads.size).toBe(0);
+    apply('PPME_SYSCALL_CLOSE_X', { res: 0, fd: 3 }, -1);
+    expect(state.thread(MINUS_ONE)).toBeUndefined();
   });
 
   it('close removes the fd after the close event itself (deferred, as libsinsp)', () => {

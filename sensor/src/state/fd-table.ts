@@ -38,7 +38,7 @@ export interface FdInfo {
   ino: bigint;
   /** Device number, kernel encoding (major << 20 | minor). fd.dev */
   dev: number;
-  /** A connect() succeeded (or is in progress) on this socket. fd.connected */
+  /** Connected: a connect() succeeded (or is in progress), accept() made it, or a read/write on it succeeded. fd.connected */
   connected: boolean;
   /** Socket family (SockFamily; 0 for non-sockets). */
   family: SockFamily;

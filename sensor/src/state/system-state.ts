@@ -137,6 +137,8 @@ export class SystemState {
   private pendingFdTable: FdTable | null = null;
   private pendingFd = 0;
   private pendingTid = -1;
+  /** The current container event's own thread (libsinsp builds one per event and never tables it); else null. */
+  private eventThread: ThreadInfo | null = null;
   /** Dead tid → the tid that adopted its children (procexit reaper), resolved lazily by parent(). */
   private readonly reaperOf = new Map<number, number>();
   /**
@@ -148,7 +150,7 @@ export class SystemState {
   private placeholders = 0;
   /** Whether the last processed event renamed the fd it uses (fd.name_changed). */
   fdNameChanged = false;
-  /** Live mode: reads an unknown process from /proc before falling back to a nameless placeholder. */
+  /** Live mode: reads an unknown process from /proc before falling back to a placeholder named "<NA>". */
   private procLookup: ((tid: number) => ThreadEntry | undefined) | null = null;
 
   constructor(limits: StateLimits = {}) {
@@ -159,7 +161,10 @@ export class SystemState {
     this.containerIds = new ContainerIdResolver(limits.maxCgroupSets);
   }
 
-  thread(tid: number): ThreadInfo | undefined { return this.threads.get(tid); }
+  thread(tid: number): ThreadInfo | undefined {
+    const e = this.eventThread;
+    return e !== null && tid === e.tid ? e : this.threads.get(tid);
+  }
 
   fd(tid: number, fd: number): FdInfo | undefined {
     return this.threads.get(tid)?.fds.get(fd);
@@ -306,6 +311,7 @@ export class SystemState {
   /** Applies one event's state changes. Call before rendering the event, as libsinsp parses then formats. */
   process(ev: EventView): void {
     this.flushRemovals();
+    this.eventThread = null;
     this.fdNameChanged = false;
     const type = ev.type;
     if (type >= OPS.length) return;
@@ -365,7 +371,7 @@ export class SystemState {
 
   /**
    * A thread seen first in an event. Live: read from /proc (it started between snapshot and probe). Else
-   * nameless (printed `<NA>`) until execve/clone tell more, as libsinsp does in capture mode.
+   * named "<NA>" (comm and exe) until execve/clone tell more, as libsinsp does in capture mode.
    */
   private placeholder(tid: number): ThreadInfo {
     this.placeholders++;
@@ -388,7 +394,7 @@ export class SystemState {
   /**
    * Container metadata events. libsinsp judges each under a pseudo thread of its own (sinsp_container_info::
    * get_tinfo): comm `container:<id>`, pid -1, vtid/vpid -2, and the container's id, so container.* fields and
-   * Falco's `container` macro see the container the event describes.
+   * Falco's `container` macro see the container the event describes. thread() returns it until the next event.
    */
   private onContainer(ev: EventView, type: number): void {
     let id = '';
@@ -404,9 +410,11 @@ export class SystemState {
       fullId = /"full_id"\s*:\s*"([^"]*)"/.exec(json)?.[1] ?? '';
       if (id !== '') this.capturedContainers.set(id, json);
     }
-    const tid = ev.tid;
-    const th = this.threads.get(tid) ?? this.addThread(newThreadInfo(tid, new FdTable(this.fdLimit, this.fdStats)));
-    // The rest is a fresh sinsp_threadinfo's: no exe, ids 0, parent 0, session/group/fd limit -1.
+    // Judged on a thread of its own that lives for this event only (never in the table: a later event of
+    // tid -1 is not in this container). The rest is a fresh sinsp_threadinfo's: no exe, ids 0, parent 0,
+    // session/group/fd limit -1.
+    const th = newThreadInfo(ev.tid, new FdTable(this.fdLimit, this.fdStats));
+    this.eventThread = th;
     th.comm = `container:${id}`; th.exe = '';
     th.pid = -1; th.vtid = th.vpid = -2; th.ptid = 0;
     th.uid = th.gid = th.loginuid = 0;
@@ -621,20 +629,21 @@ export class SystemState {
     const fam = raw[0];
     if (fam === 2) info.type = ScapFdType.Ipv4Sock;
     else if (fam === 10) info.type = raw.length >= 37 && isIpv4MappedIpv6(raw, 1) && isIpv4MappedIpv6(raw, 19) ? ScapFdType.Ipv4Sock : ScapFdType.Ipv6Sock;
-    // libsinsp (fill_client_socket_info, as sysdig 0.29.3 runs it) takes the local end from the tuple and keeps a
-    // peer the socket already has (a sendto() before, an earlier connect()): a second connect() does not rename it.
-    const inet = fam === 2 || fam === 10;
-    const keepPeer = inet && info.role !== SocketRole.Server && info.sport !== 0 && info.sip !== '' && info.sip !== '0.0.0.0' && info.sip !== '::';
-    const peerIp = info.sip, peerPort = info.sport;
+    // libsinsp (fill_client_socket_info, as sysdig 0.29.3 runs it) takes the local end from the tuple and keeps
+    // the peer address and port the socket already has, each when set (a sendto() before, an earlier connect()):
+    // a second connect() to another peer does not rename the peer.
+    const wellFormed = (fam === 2 && raw.length === 13) || (fam === 10 && raw.length === 37);
+    const prevFamily = info.family, peerIp = info.sip, peerPort = info.sport;
+    const client = info.role !== SocketRole.Server;
     if (info.role === SocketRole.None) info.role = SocketRole.Client;
     // connect's tuple is local->remote: this process is the client end.
     setEnds(info, raw, false);
-    if (keepPeer) {
-      info.sip = peerIp; info.sport = peerPort;
-      info.name = `${info.cip}:${info.cport}->${peerIp}:${peerPort}`;
-    } else {
-      info.name = socktupleToString(raw);
+    if (!wellFormed) { info.name = socktupleToString(raw); return; }
+    if (client && prevFamily === info.family) {
+      if (peerIp !== '' && peerIp !== '0.0.0.0' && peerIp !== '::') info.sip = peerIp;
+      if (peerPort !== 0) info.sport = peerPort;
     }
+    info.name = endsName(info);
   }
 
   private onAccept(ev: EventView, th: ThreadInfo, type: number): void {
@@ -977,6 +986,9 @@ function inheritProcessFacts(th: ThreadInfo, p: ThreadInfo): void {
 }
 
 /** connect/accept/send tuples are client->server (libsinsp m_sip/m_sport = client end). */
+/** An inet socket's name from its ends, as libsinsp's sockinfo_to_str prints a tuple: `cip:cport->sip:sport`. */
+function endsName(info: FdInfo): string { return `${info.cip}:${info.cport}->${info.sip}:${info.sport}`; }
+
 function setEnds(info: FdInfo, t: Uint8Array, _swap: boolean): void {
   const fam = t[0];
   if (fam === 2 && t.length >= 13) {
@@ -1070,7 +1082,7 @@ export function fdFromMetadata(e: FdEntry): FdInfo {
       const mapped = isIpv4MappedIpv6(e.sip!) && isIpv4MappedIpv6(e.dip!);
       info.cip = mapped ? ipv4ToString(e.sip!, 12) : ipv6ToString(e.sip!); info.cport = e.sport ?? 0;
       info.sip = mapped ? ipv4ToString(e.dip!, 12) : ipv6ToString(e.dip!); info.sport = e.dport ?? 0;
-      info.name = `${info.cip}:${info.cport}->${info.sip}:${info.sport}`;
+      info.name = endsName(info);
       info.connected = true;
       break;
     }

@@ -26,8 +26,10 @@ const NO_MACROS = { macros: new Map(), lists: new Map(), usedMacros: new Set<str
 /** The filter's test on the current event of `printer` (fields read through its context), and its event types. */
 function compileFilter(text: string, printer: EventPrinter): { match: () => boolean; types: Uint8Array } {
   let compiled;
+  let whole;
   try {
     compiled = compileCondition(new SourceText(text), NO_MACROS, printer.formatter.registry);
+    whole = emitCondition(compiled.expanded, printer.formatter.registry);
   } catch (e) {
     if (e instanceof ConditionSyntaxError) throw new FilterError(e.message, e.pos + 1);
     if (e instanceof CompileError) throw new FilterError(e.message, (e.node?.pos ?? 0) + 1);
@@ -40,7 +42,7 @@ function compileFilter(text: string, printer: EventPrinter): { match: () => bool
   const ctx = printer.formatter.fields;
   const types = compiled.typeMask.slice();
   for (const id of GENERIC_EVENT_IDS) types[id] = 1;
-  const match = emitCondition(compiled.expanded, printer.formatter.registry).match;
+  const match = whole.match;
   return { match: () => match(ctx), types };
 }
 

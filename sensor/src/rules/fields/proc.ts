@@ -189,7 +189,8 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
   field({ name: 'proc.is_container_readiness_probe', type: 'bool', desc: "'true' if the process runs a container readiness probe (false until container enrichment)", extract: thr(() => false) }),
   field({ name: 'proc.fdopencount', type: 'uint64', desc: 'number of open fds of the process', extract: thr((t) => t.fds.size) }),
   field({ name: 'proc.fdlimit', type: 'int64', desc: 'maximum number of fds the process can open (<NA> when unknown)', extract: thr((t) => (t.fdlimit === undefined ? undefined : Number(t.fdlimit))) }),
-  field({ name: 'proc.nthreads', type: 'uint64', desc: 'number of live threads of the process', extract: thr((t, c) => countThreads(c, t.pid)) }),
+  // A thread judged outside the table (a container event's own) counts itself.
+  field({ name: 'proc.nthreads', type: 'uint64', desc: 'number of live threads of the process', extract: thr((t, c) => countThreads(c, t.pid) + (c.state.threads.peek(t.tid) === t ? 0 : 1)) }),
   field({ name: 'proc.nchilds', type: 'uint64', desc: 'number of live threads of the process other than its main thread', extract: thr((t, c) => { if (t.tid !== t.pid) return 0; const n = countThreads(c, t.pid); return c.threadOf(t.pid) !== undefined ? n - 1 : n; }) }),  // libsinsp counts on the main thread (m_nchilds): other threads say 0
   field({
     name: 'thread.tid', type: 'int64', desc: 'thread id',
