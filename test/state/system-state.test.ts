@@ -33,7 +33,7 @@ describe('SystemState', () => {
     apply('PPME_CONTAINER_JSON_2_E', { json: JSON.stringify({ container: { id: full.slice(0, 12), full_id: full, name: 'web', type: 7 } }) }, -1);
     const MINUS_ONE = 2 ** 64; // tid -1 read as unsigned: 2^64 - 1 rounds to 2^64 as a double
     expect(state.thread(MINUS_ONE)).toMatchObject({
-      comm: `container:${full.slice(0, 12)}`, exe: '', pid: -1, ptid: 0, vtid: -2, vpid: -2, uid: 0, gid: 0, loginuid: 0, sid: -1, vpgid: -1,
+      comm: `container:${full.slice(0, 12)}`, exe: '', tid: -1, pid: -1, ptid: 0, vtid: -2, vpid: -2, uid: 0, gid: 0, loginuid: 0, sid: -1, vpgid: -1,
       fdlimit: -1n, containerId: full.slice(0, 12), containerFullId: full,
     });
     // Each container event has a thread of its own; one without an id is the host's.

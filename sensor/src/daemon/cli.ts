@@ -181,10 +181,10 @@ function packageVersion(): string {
   }
 }
 
-/** Repeatable options accumulate into a list. */
 /** The --cri-socket default, in its help. */
 const CRI_DEFAULT = `(default: the first of ${CRI_SOCKETS.join(', ')} that exists)`;
 
+/** Repeatable options accumulate into a list. */
 function collect(v: string, prev: string[] = []): string[] { return [...prev, v]; }
 
 function parseCount(v: string, flag: string): number {

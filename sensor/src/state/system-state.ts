@@ -163,7 +163,7 @@ export class SystemState {
 
   thread(tid: number): ThreadInfo | undefined {
     const e = this.eventThread;
-    return e !== null && tid === e.tid ? e : this.threads.get(tid);
+    return e !== null && tid === MINUS_ONE ? e : this.threads.get(tid);
   }
 
   fd(tid: number, fd: number): FdInfo | undefined {
@@ -411,12 +411,12 @@ export class SystemState {
       if (id !== '') this.capturedContainers.set(id, json);
     }
     // Judged on a thread of its own that lives for this event only (never in the table: a later event of
-    // tid -1 is not in this container). The rest is a fresh sinsp_threadinfo's: no exe, ids 0, parent 0,
-    // session/group/fd limit -1.
-    const th = newThreadInfo(ev.tid, new FdTable(this.fdLimit, this.fdStats));
+    // tid -1 is not in this container): tid and pid -1, as libsinsp's. The rest is a fresh sinsp_threadinfo's:
+    // no exe, ids 0, parent 0, session/group/fd limit -1.
+    const th = newThreadInfo(-1, new FdTable(this.fdLimit, this.fdStats));
     this.eventThread = th;
     th.comm = `container:${id}`; th.exe = '';
-    th.pid = -1; th.vtid = th.vpid = -2; th.ptid = 0;
+    th.vtid = th.vpid = -2; th.ptid = 0;
     th.uid = th.gid = th.loginuid = 0;
     th.sid = th.vpgid = -1; th.fdlimit = -1n;
     th.containerId = id === '' ? 'host' : id;

@@ -197,8 +197,7 @@ export const PROC_FIELDS: readonly FieldDef<any>[] = [
     extract: (c) => { const ev = c.ev; return ev.tid >= 2 ** 63 ? Number(ev.view.getBigInt64(ev.base + 8, true)) : ev.tid; },
   }),
   field({ name: 'thread.vtid', type: 'int64', desc: 'thread id as seen from its pid namespace', extract: thr((t) => (t.vtid === -1 ? undefined : t.vtid)) }),
-  // tid -1 (container events' pseudo thread, pid -1) reads as 2^64 from the unsigned event header.
-  field({ name: 'thread.ismain', type: 'bool', desc: "'true' for the main thread of the process", extract: thr((t) => t.tid === t.pid || (t.tid >= 2 ** 63 && t.pid === -1)) }),
+  field({ name: 'thread.ismain', type: 'bool', desc: "'true' for the main thread of the process", extract: thr((t) => t.tid === t.pid) }),
   field({ name: 'thread.cap_effective', type: 'charbuf', desc: 'effective capabilities (CAP_X CAP_Y ...)', extract: thr((t) => (t.capEffective === undefined ? undefined : capsToString(t.capEffective))) }),
   field({ name: 'thread.cap_permitted', type: 'charbuf', desc: 'permitted capabilities', extract: thr((t) => (t.capPermitted === undefined ? undefined : capsToString(t.capPermitted))) }),
   field({ name: 'thread.cap_inheritable', type: 'charbuf', desc: 'inheritable capabilities', extract: thr((t) => (t.capInheritable === undefined ? undefined : capsToString(t.capInheritable))) }),
